@@ -1,0 +1,410 @@
+"""What organisers publish: conferences, their programme, speakers and exhibitors.
+
+Seat counters (`seats_taken`, `waitlist_count`) on Conference and Session are maintained only by
+`registrations.services`, inside transactions that lock the row first; a check constraint makes
+sure no counter ever exceeds its capacity, whatever the code above it does.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ConferenceSeries(models.Model):
+    """Editions of the same event, e.g. the Regionalkonferenzen 2018 in Kassel and Wiesbaden."""
+
+    title = models.CharField(_("Titel"), max_length=200)
+    slug = models.SlugField(_("Kurzname (URL)"), max_length=100, unique=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+
+    class Meta:
+        verbose_name = _("Konferenzreihe")
+        verbose_name_plural = _("Konferenzreihen")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ConferenceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Conference.Status.PUBLISHED)
+
+    def upcoming(self, now=None):
+        return self.filter(ends_at__gte=now or timezone.now())
+
+    def past(self, now=None):
+        return self.filter(ends_at__lt=now or timezone.now())
+
+
+class Conference(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        PUBLISHED = "published", _("Veröffentlicht")
+        ARCHIVED = "archived", _("Archiviert")
+
+    title = models.CharField(_("Titel"), max_length=200)
+    slug = models.SlugField(_("Kurzname (URL)"), max_length=100, unique=True)
+    motto = models.CharField(_("Motto"), max_length=300, blank=True)
+    series = models.ForeignKey(
+        ConferenceSeries,
+        verbose_name=_("Konferenzreihe"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conferences",
+    )
+    city = models.CharField(_("Ort"), max_length=100)
+    venue_name = models.CharField(_("Veranstaltungsort"), max_length=200)
+    address = models.TextField(_("Adresse"))
+    accessibility_info = models.TextField(
+        _("Barrierefreiheit des Veranstaltungsorts"),
+        blank=True,
+        help_text=_("Zugang, Aufzüge, barrierefreie Toiletten, Induktionsschleife, Anreise."),
+    )
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+    capacity = models.PositiveIntegerField(_("Plätze für Teilnehmende"))
+    seats_taken = models.PositiveIntegerField(_("vergebene Plätze"), default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(_("auf der Warteliste"), default=0, editable=False)
+    registration_opens_at = models.DateTimeField(_("Anmeldung ab"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("Anmeldung bis"), null=True, blank=True)
+    requires_approval = models.BooleanField(
+        _("Anmeldungen durch das Organisationsteam freigeben"),
+        default=False,
+        help_text=_("Anmeldungen warten auf die Freigabe, statt sofort einen Platz zu erhalten."),
+    )
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    description = models.TextField(_("Beschreibung"), blank=True)
+    contact_email = models.EmailField(_("E-Mail des Organisationsteams"))
+    contact_phone = models.CharField(_("Telefon des Organisationsteams"), max_length=50, blank=True)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Organisationsteam"),
+        blank=True,
+        related_name="organised_conferences",
+    )
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert"), auto_now=True)
+
+    objects = ConferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Konferenz")
+        verbose_name_plural = _("Konferenzen")
+        ordering = ["starts_at", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="conference_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=0), name="conference_capacity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")),
+                name="conference_seats_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="conference_registration_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.city}, {timezone.localtime(self.starts_at):%d.%m.%Y})"
+
+    def get_absolute_url(self):
+        return reverse("conferences:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("Das Ende muss nach dem Beginn liegen.")
+        if (
+            self.registration_opens_at
+            and self.registration_closes_at
+            and self.registration_closes_at <= self.registration_opens_at
+        ):
+            errors["registration_closes_at"] = _(
+                "Das Ende der Anmeldefrist muss nach ihrem Beginn liegen."
+            )
+        if self.capacity is not None and self.capacity < self.seats_taken:
+            errors["capacity"] = _(
+                "Es sind bereits %(taken)s Plätze vergeben; die Kapazität kann nicht kleiner sein."
+            ) % {"taken": self.seats_taken}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def seats_left(self):
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self):
+        return self.seats_taken >= self.capacity
+
+
+class Topic(models.Model):
+    """Editable topic list; seeded with the seven fields of action of the integration plan."""
+
+    name = models.CharField(_("Bezeichnung"), max_length=200, unique=True)
+    slug = models.SlugField(_("Kurzname (URL)"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        verbose_name = _("Thema")
+        verbose_name_plural = _("Themen")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Speaker(models.Model):
+    academic_title = models.CharField(_("Akademischer Titel"), max_length=50, blank=True)
+    first_name = models.CharField(_("Vorname"), max_length=100)
+    last_name = models.CharField(_("Nachname"), max_length=100)
+    slug = models.SlugField(_("Kurzname (URL)"), max_length=200, unique=True)
+    organisation = models.CharField(_("Organisation"), max_length=200, blank=True)
+    position = models.CharField(_("Funktion"), max_length=200, blank=True)
+    biography = models.TextField(_("Kurzbiografie"), blank=True)
+    photo = models.ImageField(_("Foto"), upload_to="speakers/", blank=True)
+    photo_alt = models.CharField(_("Bildbeschreibung (Alternativtext)"), max_length=300, blank=True)
+    website = models.URLField(_("Website"), blank=True)
+
+    class Meta:
+        verbose_name = _("Person im Programm")
+        verbose_name_plural = _("Referierende und Moderation")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("conferences:speaker", kwargs={"slug": self.slug})
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.academic_title, self.first_name, self.last_name) if p)
+
+
+class SessionQuerySet(models.QuerySet):
+    def bookable(self):
+        return self.filter(is_bookable=True)
+
+
+class Session(models.Model):
+    """A Programmpunkt. With `capacity` set, participants book seats in it."""
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("Begrüßung")
+        KEYNOTE = "keynote", _("Keynote")
+        TALK = "talk", _("Fachvortrag")
+        PANEL = "panel", _("Podiumsdiskussion")
+        FORUM = "forum", _("Forum")
+        WORKSHOP = "workshop", _("Workshop")
+        FISHBOWL = "fishbowl", _("Fishbowl")
+        MARKET = "market", _("Markt der Möglichkeiten")
+        BREAK = "break", _("Pause")
+        RECEPTION = "reception", _("Empfang")
+        OTHER = "other", _("Sonstiges")
+
+    conference = models.ForeignKey(
+        Conference, verbose_name=_("Konferenz"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    title = models.CharField(_("Titel"), max_length=300)
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices, default=Kind.TALK)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    starts_at = models.DateTimeField(_("Beginn"))
+    ends_at = models.DateTimeField(_("Ende"))
+    room = models.CharField(_("Raum"), max_length=100, blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("Thema"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    is_bookable = models.BooleanField(
+        _("bei der Anmeldung wählbar"),
+        default=False,
+        help_text=_("Teilnehmende wählen diesen Programmpunkt bei der Anmeldung aus."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("Plätze"),
+        null=True,
+        blank=True,
+        help_text=_("Leer lassen, wenn keine Plätze gebucht werden."),
+    )
+    seats_taken = models.PositiveIntegerField(_("vergebene Plätze"), default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(_("auf der Warteliste"), default=0, editable=False)
+    speakers = models.ManyToManyField(
+        Speaker,
+        verbose_name=_("Referierende"),
+        through="SessionSpeaker",
+        related_name="sessions",
+        blank=True,
+    )
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Programmpunkt")
+        verbose_name_plural = _("Programmpunkte")
+        ordering = ["starts_at", "room", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gte=0),
+                name="session_capacity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(seats_taken__lte=F("capacity")),
+                name="session_seats_within_capacity",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("conferences:session", kwargs={"slug": self.conference.slug, "pk": self.pk})
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                errors["ends_at"] = _("Das Ende muss nach dem Beginn liegen.")
+            conference = self.conference if self.conference_id else None
+            if conference and (
+                self.starts_at < conference.starts_at or self.ends_at > conference.ends_at
+            ):
+                errors["starts_at"] = _(
+                    "Der Programmpunkt muss innerhalb der Konferenz liegen (%(start)s bis %(end)s)."
+                ) % {
+                    "start": timezone.localtime(conference.starts_at).strftime("%d.%m.%Y %H:%M"),
+                    "end": timezone.localtime(conference.ends_at).strftime("%d.%m.%Y %H:%M"),
+                }
+        if self.capacity is not None and self.capacity < self.seats_taken:
+            errors["capacity"] = _(
+                "Es sind bereits %(taken)s Plätze vergeben; die Kapazität kann nicht kleiner sein."
+            ) % {"taken": self.seats_taken}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_seats(self):
+        return self.capacity is not None
+
+    @property
+    def seats_left(self):
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
+
+
+class SessionSpeaker(models.Model):
+    """A speaker's part in one session: their role and their place on stage."""
+
+    class Role(models.TextChoices):
+        SPEAKER = "speaker", _("Referent*in")
+        MODERATOR = "moderator", _("Moderation")
+        PANELLIST = "panellist", _("Podiumsgast")
+        HOST = "host", _("Gastgeber*in")
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("Programmpunkt"), on_delete=models.CASCADE, related_name="roles"
+    )
+    speaker = models.ForeignKey(
+        Speaker, verbose_name=_("Person"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.SPEAKER)
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+
+    class Meta:
+        verbose_name = _("Mitwirkung")
+        verbose_name_plural = _("Mitwirkende")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "speaker"], name="session_speaker_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker} – {self.get_role_display()}"
+
+
+class Exhibitor(models.Model):
+    """A stand at the Markt der Möglichkeiten."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Beworben")
+        ACCEPTED = "accepted", _("Zugesagt")
+        WAITLISTED = "waitlisted", _("Warteliste")
+        REJECTED = "rejected", _("Abgesagt")
+        WITHDRAWN = "withdrawn", _("Zurückgezogen")
+
+    conference = models.ForeignKey(
+        Conference,
+        verbose_name=_("Konferenz"),
+        on_delete=models.CASCADE,
+        related_name="exhibitors",
+    )
+    organisation = models.CharField(_("Organisation"), max_length=200)
+    project = models.CharField(_("Projekt"), max_length=200, blank=True)
+    description = models.TextField(_("Beschreibung"), blank=True)
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("Thema"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="exhibitors",
+    )
+    contact_name = models.CharField(_("Ansprechperson"), max_length=200)
+    email = models.EmailField(_("E-Mail"))
+    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    stand = models.CharField(_("Standnummer"), max_length=20, blank=True)
+    needs_table = models.BooleanField(_("Tisch"), default=True)
+    needs_power = models.BooleanField(_("Stromanschluss"), default=False)
+    needs_pinboard = models.BooleanField(_("Stellwand"), default=False)
+    needs_space = models.BooleanField(
+        _("zusätzliche Fläche"), default=False, help_text=_("z. B. für Roll-ups oder Banner")
+    )
+    needs_notes = models.TextField(_("Weitere Bedarfe"), blank=True)
+    staff_count = models.PositiveSmallIntegerField(_("Personen am Stand"), default=1)
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.APPLIED
+    )
+    created_at = models.DateTimeField(_("eingegangen"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Ausstellende Organisation")
+        verbose_name_plural = _("Markt der Möglichkeiten")
+        ordering = ["conference", "stand", "organisation"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("stand"),
+                "conference",
+                condition=~Q(stand=""),
+                name="exhibitor_stand_unique_per_conference",
+                violation_error_message=_(
+                    "Diese Standnummer ist in dieser Konferenz bereits vergeben."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.organisation

@@ -1,0 +1,87 @@
+"""Configuration: production refuses weak settings, the suite runs on the database it was
+told to, and the translation catalogues match their compiled files."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_settings(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _import_settings(DEBUG="false")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _import_settings(DEBUG="false", SECRET_KEY="short")
+
+    assert result.returncode == 1
+    assert "too weak" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = _import_settings(DEBUG="false", SECRET_KEY="x" * 50)
+
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_suite_runs_on_the_expected_database(db):
+    expected = os.environ.get("EXPECT_DB_VENDOR", "sqlite")
+
+    assert connection.vendor == expected
+
+
+def test_german_is_the_default_language_and_english_the_second():
+    assert settings.LANGUAGE_CODE == "de"
+    assert [code for code, _name in settings.LANGUAGES] == ["de", "en"]
+    assert settings.TIME_ZONE == "Europe/Berlin"
+
+
+@pytest.mark.skipif(
+    "sqlite" not in settings.DATABASES["default"]["ENGINE"], reason="SQLite-only settings"
+)
+def test_sqlite_uses_wal_and_immediate_transactions(db):
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal_mode = cursor.fetchone()[0]
+
+    assert journal_mode == "wal"
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_every_catalogue_matches_its_compiled_file():
+    catalogues = sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po"))
+    assert catalogues, "no translation catalogue found"
+
+    for po_path in catalogues:
+        mo_path = po_path.with_suffix(".mo")
+        assert mo_path.exists(), f"{mo_path} is missing: run make messages"
+        po = {
+            e.msgid: (e.msgstr or e.msgstr_plural.get(0))
+            for e in polib.pofile(str(po_path)).translated_entries()
+        }
+        mo = {e.msgid: (e.msgstr or e.msgstr_plural.get(0)) for e in polib.mofile(str(mo_path))}
+        mo.pop("", None)
+        assert po == mo, f"{po_path} and its compiled file disagree: run make messages"
