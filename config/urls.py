@@ -14,6 +14,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("registrations.urls")),
     path("", include("conferences.urls")),
     prefix_default_language=False,
 )
