@@ -1,8 +1,27 @@
-from django.core.management.base import BaseCommand
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from seeds import loader
 
 
 class Command(BaseCommand):
-    help = "Loads the demo data from seeds/ (placeholder until the seed loader lands)."
+    help = (
+        "Loads the demo data from seeds/data/*.toml in one transaction. Idempotent: creates "
+        "what is missing (looked up by slug) and never changes what exists."
+    )
 
-    def handle(self, *args, **options):
-        self.stdout.write("Nothing to seed yet.")
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            default=loader.DATA_DIR,
+            help="Directory with the data files (default: seeds/data).",
+        )
+
+    def handle(self, *args, data_dir, **options):
+        try:
+            created = loader.seed(data_dir=data_dir)
+        except loader.SeedError as exc:
+            raise CommandError(f"Demodaten nicht geladen, nichts wurde geändert. {exc}") from exc
+        self.stdout.write(loader.summarise(created))
