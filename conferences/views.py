@@ -1,62 +1,489 @@
-"""Public pages. Drafts are visible to their organisers only (preview)."""
+"""Public pages: conferences, programme, speakers, Markt der Möglichkeiten, iCalendar, legal texts.
 
-from django.db.models import Prefetch, Q
+Drafts are visible to superusers and to the staff who organise them (preview) and a 404 to
+everyone else. Nothing here reads registrations, so no page can reveal a participant. Every page
+runs a fixed number of queries, whatever the size of the programme (see the query-count tests).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import groupby
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.functional import cached_property
+from django.utils.html import escape, urlize
+from django.utils.safestring import mark_safe
+from django.views.generic import TemplateView, View
 
-from .models import Conference, Session, SessionSpeaker, Speaker
+from . import ics
+from .models import (
+    Conference,
+    Exhibitor,
+    LegalPage,
+    Session,
+    SessionSpeaker,
+    Speaker,
+    Topic,
+)
+
+# Up to this many rooms a day, the programme puts every room in its own column on wide screens.
+MAX_ROOM_COLUMNS = 6
 
 
 def visible_conferences(user):
-    """Published and archived conferences; staff also see drafts (preview)."""
+    """Published and archived conferences; drafts for superusers and their organisers (staff)."""
     conferences = Conference.objects.all()
     if user.is_superuser:
         return conferences
+    public = ~Q(status=Conference.Status.DRAFT)
     if user.is_staff:
-        return conferences.exclude(~Q(organisers=user), status=Conference.Status.DRAFT).distinct()
-    return conferences.exclude(status=Conference.Status.DRAFT)
+        organised = Conference.organisers.through.objects.filter(user=user.pk)
+        return conferences.filter(public | Q(pk__in=organised.values("conference_id")))
+    return conferences.filter(public)
 
 
-class HomeView(ListView):
+def natural_key(text):
+    """Sort "Raum 2" before "Raum 10" and stand "A2" before "A10"."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+        for part in re.split(r"(\d+)", text)
+        if part
+    ]
+
+
+# --- Registration state ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """Where registration for a conference stands, for the words on the pages.
+
+    `code` is one of OPEN (seats left), WAITLIST (full, waiting list only), NOT_YET (opens on
+    `opens_at`) and CLOSED.
+    """
+
+    OPEN = "open"
+    WAITLIST = "waitlist"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+
+    code: str
+    seats_left: int
+    opens_at: datetime | None
+    closes_at: datetime
+
+    @property
+    def can_register(self):
+        return self.code in (self.OPEN, self.WAITLIST)
+
+
+def registration_state(conference, now=None):
+    """Registration runs from `registration_opens_at` (or now) until `registration_closes_at`,
+    or until the conference ends when no closing time is set: the window that
+    `registrations.services` enforces. This only describes it."""
+    now = now or timezone.now()
+    closes_at = conference.registration_closes_at or conference.ends_at
+    if conference.status == Conference.Status.ARCHIVED or now >= closes_at:
+        code = RegistrationState.CLOSED
+    elif conference.registration_opens_at and now < conference.registration_opens_at:
+        code = RegistrationState.NOT_YET
+    elif conference.seats_left > 0:
+        code = RegistrationState.OPEN
+    else:
+        code = RegistrationState.WAITLIST
+    return RegistrationState(
+        code=code,
+        seats_left=conference.seats_left,
+        opens_at=conference.registration_opens_at,
+        closes_at=closes_at,
+    )
+
+
+# --- Grouping for the templates -------------------------------------------------------------
+
+
+@dataclass
+class SeriesGroup:
+    series: object  # ConferenceSeries or None for a conference on its own
+    conferences: list = field(default_factory=list)
+
+
+def group_by_series(conferences):
+    """Editions of one series together, at the place of the series' first edition."""
+    groups, by_series = [], {}
+    for conference in conferences:
+        if conference.series_id is None:
+            groups.append(SeriesGroup(None, [conference]))
+        elif conference.series_id in by_series:
+            by_series[conference.series_id].conferences.append(conference)
+        else:
+            group = by_series[conference.series_id] = SeriesGroup(conference.series, [conference])
+            groups.append(group)
+    return groups
+
+
+@dataclass
+class Slot:
+    starts_at: datetime
+    ends_at: datetime | None  # None when the sessions of the slot end at different times
+    sessions: list
+
+
+@dataclass
+class Day:
+    date: date
+    rooms: list
+    slots: list
+
+    @property
+    def anchor(self):
+        return f"tag-{self.date.isoformat()}"
+
+    @property
+    def columns(self):
+        return len(self.rooms) if 0 < len(self.rooms) <= MAX_ROOM_COLUMNS else 0
+
+
+def programme_days(sessions):
+    """Sessions per day (Europe/Berlin) and per start time. Each session gets `column`, the
+    1-based column of its room on wide screens, or None for a session that spans all rooms."""
+    sessions = sorted(sessions, key=lambda s: (s.starts_at, natural_key(s.room), s.title))
+    days = []
+    for day, day_sessions in groupby(sessions, key=lambda s: timezone.localdate(s.starts_at)):
+        day_sessions = list(day_sessions)
+        rooms = sorted({s.room for s in day_sessions if s.room}, key=natural_key)
+        columns = (
+            {room: i for i, room in enumerate(rooms, start=1)}
+            if len(rooms) <= MAX_ROOM_COLUMNS
+            else {}
+        )
+        slots = []
+        for starts_at, slot_sessions in groupby(day_sessions, key=lambda s: s.starts_at):
+            slot_sessions = list(slot_sessions)
+            for session in slot_sessions:
+                # A session alone in its slot (plenary, break) takes the whole width.
+                session.column = columns.get(session.room) if len(slot_sessions) > 1 else None
+            slot_sessions.sort(key=lambda s: (s.column or 0, s.title))
+            ends = {s.ends_at for s in slot_sessions}
+            slots.append(Slot(starts_at, ends.pop() if len(ends) == 1 else None, slot_sessions))
+        days.append(Day(day, rooms, slots))
+    return days
+
+
+def render_legal_text(text):
+    """Organisers' plain text as HTML: blank lines separate paragraphs, "## " and "### " start
+    headings, "- " list items; addresses are linked. Everything is escaped."""
+    html = []
+    paragraph, items = [], []
+
+    def flush():
+        if paragraph:
+            html.append("<p>" + "<br>".join(paragraph) + "</p>")
+        if items:
+            html.append("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>")
+        paragraph.clear()
+        items.clear()
+
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        for raw in block.split("\n"):
+            line = raw.strip()
+            heading = re.match(r"^(#{2,3})\s+(.*)$", line)
+            if heading:
+                flush()
+                level = len(heading.group(1))
+                html.append(f"<h{level}>{escape(heading.group(2))}</h{level}>")
+            elif line.startswith("- "):
+                if paragraph:
+                    flush()
+                items.append(urlize(line[2:], autoescape=True))
+            elif line:
+                if items:
+                    flush()
+                paragraph.append(urlize(line, autoescape=True))
+        flush()
+    return mark_safe("".join(html))  # noqa: S308 - every piece above is escaped
+
+
+def openstreetmap_url(conference):
+    """A plain link to a search on OpenStreetMap: the page itself embeds no map."""
+    lines = [line.strip() for line in conference.address.splitlines() if line.strip()]
+    if conference.city not in conference.address:
+        lines.append(conference.city)
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(lines)})
+
+
+def calendar_domain(request):
+    """The right-hand side of iCalendar UIDs: the site's canonical host (SITE_URL) when set, so
+    that UIDs do not change with the host name a file was fetched from; else the request's."""
+    site_url = getattr(settings, "SITE_URL", "")
+    return urlsplit(site_url).hostname or request.get_host().rsplit(":", 1)[0]
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+class HomeView(TemplateView):
     template_name = "conferences/home.html"
-    context_object_name = "conferences"
 
-    def get_queryset(self):
-        return (
-            visible_conferences(self.request.user)
-            .upcoming()
-            .exclude(status=Conference.Status.ARCHIVED)
-            .select_related("series")
-            .order_by("starts_at")
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        conferences = list(Conference.objects.published().upcoming(now).select_related("series"))
+        for conference in conferences:
+            conference.registration = registration_state(conference, now)
+        return super().get_context_data(
+            groups=group_by_series(conferences), site_section="home", **kwargs
         )
 
 
-class ConferenceDetailView(DetailView):
-    template_name = "conferences/conference_detail.html"
-    context_object_name = "conference"
+class ArchiveView(TemplateView):
+    template_name = "conferences/archive.html"
 
-    def get_queryset(self):
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        conferences = (
+            Conference.objects.filter(
+                Q(status=Conference.Status.ARCHIVED)
+                | Q(status=Conference.Status.PUBLISHED, ends_at__lt=now)
+            )
+            .select_related("series")
+            .order_by("-starts_at", "title")
+        )
+        return super().get_context_data(conferences=conferences, site_section="archive", **kwargs)
+
+
+class ConferenceMixin:
+    """Finds the conference of the URL among those the user may see (404 otherwise)."""
+
+    conference_nav = None
+
+    def get_conference_queryset(self):
         return visible_conferences(self.request.user).select_related("series")
 
+    @cached_property
+    def conference(self):
+        return get_object_or_404(self.get_conference_queryset(), slug=self.kwargs["slug"])
 
-class SessionDetailView(DetailView):
-    template_name = "conferences/session_detail.html"
-    context_object_name = "session"
-
-    def get_object(self, queryset=None):
-        conference = get_object_or_404(
-            visible_conferences(self.request.user), slug=self.kwargs["slug"]
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            conference=self.conference,
+            registration=registration_state(self.conference),
+            is_preview=self.conference.status == Conference.Status.DRAFT,
+            conference_nav=self.conference_nav,
+            **kwargs,
         )
-        return get_object_or_404(
-            Session.objects.select_related("conference", "topic").prefetch_related(
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if self.conference.status == Conference.Status.DRAFT:
+            # A preview must not end up in a shared cache or a search engine.
+            patch_cache_control(response, private=True, no_store=True)
+            response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class ConferenceDetailView(ConferenceMixin, TemplateView):
+    template_name = "conferences/conference_detail.html"
+    conference_nav = "overview"
+
+    def get_conference_queryset(self):
+        return (
+            super()
+            .get_conference_queryset()
+            .annotate(
+                has_sessions=Exists(Session.objects.filter(conference=OuterRef("pk"))),
+                has_speakers=Exists(
+                    SessionSpeaker.objects.filter(session__conference=OuterRef("pk"))
+                ),
+                has_exhibitors=Exists(
+                    Exhibitor.objects.filter(
+                        conference=OuterRef("pk"), status=Exhibitor.Status.ACCEPTED
+                    )
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        editions = []
+        if self.conference.series_id:
+            editions = (
+                Conference.objects.published()
+                .filter(series=self.conference.series_id)
+                .exclude(pk=self.conference.pk)
+                .order_by("starts_at")
+            )
+        return super().get_context_data(
+            other_editions=editions, map_url=openstreetmap_url(self.conference), **kwargs
+        )
+
+
+def _programme_sessions(conference):
+    return (
+        conference.sessions.select_related("topic")
+        .prefetch_related(Prefetch("roles", SessionSpeaker.objects.select_related("speaker")))
+        .order_by("starts_at", "room", "title")
+    )
+
+
+class ProgrammeView(ConferenceMixin, TemplateView):
+    template_name = "conferences/programme.html"
+    conference_nav = "programme"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            days=programme_days(_programme_sessions(self.conference)), **kwargs
+        )
+
+
+class SessionDetailView(ConferenceMixin, TemplateView):
+    template_name = "conferences/session_detail.html"
+    conference_nav = "session"
+
+    @cached_property
+    def session(self):
+        session = get_object_or_404(
+            Session.objects.select_related("topic").prefetch_related(
                 Prefetch("roles", SessionSpeaker.objects.select_related("speaker"))
             ),
-            conference=conference,
+            conference=self.conference,
             pk=self.kwargs["pk"],
+        )
+        session.conference = self.conference
+        return session
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(session=self.session, **kwargs)
+
+
+class SpeakerListView(ConferenceMixin, TemplateView):
+    template_name = "conferences/speaker_list.html"
+    conference_nav = "speakers"
+
+    def get_context_data(self, **kwargs):
+        roles = (
+            SessionSpeaker.objects.filter(session__conference=self.conference)
+            .select_related("session__conference")
+            .order_by("session__starts_at", "session__title")
+        )
+        speakers = (
+            Speaker.objects.filter(roles__session__conference=self.conference)
+            .distinct()
+            .order_by("last_name", "first_name", "pk")
+            .prefetch_related(Prefetch("roles", roles, to_attr="conference_roles"))
+        )
+        return super().get_context_data(speakers=speakers, **kwargs)
+
+
+class SpeakerDetailView(TemplateView):
+    """A speaker with their sessions across the conferences the user may see."""
+
+    template_name = "conferences/speaker_detail.html"
+
+    def get_context_data(self, **kwargs):
+        speaker = get_object_or_404(Speaker, slug=self.kwargs["slug"])
+        roles = list(
+            SessionSpeaker.objects.filter(
+                speaker=speaker,
+                session__conference__in=visible_conferences(self.request.user),
+            )
+            .select_related("session__conference")
+            .order_by("-session__conference__starts_at", "session__starts_at")
+        )
+        if not roles:
+            # Not (yet) in any programme the visitor may see: no page of their own either.
+            raise Http404
+        return super().get_context_data(speaker=speaker, roles=roles, **kwargs)
+
+
+class ExhibitorListView(ConferenceMixin, TemplateView):
+    template_name = "conferences/exhibitor_list.html"
+    conference_nav = "exhibitors"
+
+    def get_context_data(self, **kwargs):
+        accepted = Q(
+            exhibitors__conference=self.conference,
+            exhibitors__status=Exhibitor.Status.ACCEPTED,
+        )
+        topics = list(Topic.objects.filter(accepted).annotate(exhibitor_count=Count("exhibitors")))
+        selected = next((t for t in topics if t.slug == self.request.GET.get("thema")), None)
+        exhibitors = Exhibitor.objects.filter(
+            conference=self.conference, status=Exhibitor.Status.ACCEPTED
+        ).select_related("topic")
+        if selected:
+            exhibitors = exhibitors.filter(topic=selected)
+        exhibitors = sorted(
+            exhibitors,
+            key=lambda e: (not e.stand, natural_key(e.stand), e.organisation.casefold()),
+        )
+        return super().get_context_data(
+            exhibitors=exhibitors,
+            topics=topics,
+            selected_topic=selected,
+            total=sum(t.exhibitor_count for t in topics),
+            **kwargs,
         )
 
 
-class SpeakerDetailView(DetailView):
-    template_name = "conferences/speaker_detail.html"
-    context_object_name = "speaker"
-    queryset = Speaker.objects.all()
+class CalendarResponseMixin:
+    def calendar_response(self, content, filename):
+        response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        if self.conference.status == Conference.Status.DRAFT:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ProgrammeCalendarView(ConferenceMixin, CalendarResponseMixin, View):
+    def get(self, request, *args, **kwargs):
+        content = ics.programme_calendar(
+            self.conference,
+            _programme_sessions(self.conference),
+            domain=calendar_domain(request),
+            url_for=lambda obj: request.build_absolute_uri(obj.get_absolute_url()),
+        )
+        return self.calendar_response(content, f"{self.conference.slug}.ics")
+
+
+class SessionCalendarView(CalendarResponseMixin, SessionDetailView):
+    def get(self, request, *args, **kwargs):
+        content = ics.session_calendar(
+            self.session,
+            domain=calendar_domain(request),
+            url=request.build_absolute_uri(self.session.get_absolute_url()),
+        )
+        return self.calendar_response(content, f"{self.conference.slug}-{self.session.pk}.ics")
+
+
+class LegalPageView(TemplateView):
+    """The version of a legal text in force, or an older one by its version (privacy notice)."""
+
+    template_name = "conferences/legal_page.html"
+    kind = None
+
+    def get_context_data(self, **kwargs):
+        pages = LegalPage.objects.filter(kind=self.kind).valid()
+        if "version" in self.kwargs:
+            page = get_object_or_404(pages, version=self.kwargs["version"])
+        else:
+            page = pages.order_by("-valid_from", "-pk").first()
+        versions = []
+        if self.kind == LegalPage.Kind.PRIVACY:
+            versions = list(pages.order_by("-valid_from", "-pk").only("version", "valid_from"))
+        current = versions[0] if versions else page
+        return super().get_context_data(
+            page=page,
+            kind=self.kind,
+            kind_label=LegalPage.Kind(self.kind).label,
+            body=render_legal_text(page.body) if page else "",
+            is_current=page is not None and current is not None and page.pk == current.pk,
+            current_url=reverse(f"conferences:{self.kind}"),
+            versions=versions,
+            **kwargs,
+        )
