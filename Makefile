@@ -28,7 +28,9 @@ run: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed
 	$(MANAGE) create_demo_organiser
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@# The e-mail queue worker runs beside the development server and stops with it.
+	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
@@ -52,6 +54,9 @@ migrate: $(VENV)/.installed
 
 seed: $(VENV)/.installed
 	$(MANAGE) seed
+
+worker: $(VENV)/.installed
+	$(MANAGE) db_worker
 
 # Needs GNU gettext; the compiled catalogues are committed, so running the app does not.
 messages: $(VENV)/.installed

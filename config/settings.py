@@ -182,3 +182,66 @@ LOGGING = {
 # --- Tagungsbüro -----------------------------------------------------------------------------
 # Demo organiser created by `make run` (only in DEBUG, only if no superuser exists).
 DEMO_ADMIN_USERNAME = env.str("DEMO_ADMIN_USERNAME", default="orga")
+
+# --- Registration web flow (participant pages: forms, abuse protection, log redaction) -------
+# The benchmark lifts the abuse protection with REGISTRATION_RATE_LIMIT_ENABLED=false and
+# REGISTRATION_MIN_FILL_SECONDS=0 (see BENCHMARKS.md).
+REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default=3)
+# How long a registration form stays valid after it was shown.
+REGISTRATION_FORM_MAX_AGE_SECONDS = env.int("REGISTRATION_FORM_MAX_AGE_SECONDS", default=86400)
+# The blank registration form is rendered once per programme and language and cached this long.
+REGISTRATION_FORM_CACHE_SECONDS = env.int("REGISTRATION_FORM_CACHE_SECONDS", default=300)
+REGISTRATION_RATE_LIMIT_ENABLED = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
+# Rates: "<count>/<period>", period s, m, h or d with an optional multiple ("30/10m").
+# Many people of one public body may register from one address (NAT): keep the per-IP rate high.
+REGISTRATION_RATE_LIMIT_IP = env.str("REGISTRATION_RATE_LIMIT_IP", default="30/10m")
+REGISTRATION_RATE_LIMIT_EMAIL = env.str("REGISTRATION_RATE_LIMIT_EMAIL", default="5/h")
+REGISTRATION_RATE_LIMIT_LOST_LINK_IP = env.str(
+    "REGISTRATION_RATE_LIMIT_LOST_LINK_IP", default="10/h"
+)
+REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = env.str(
+    "REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL", default="3/h"
+)
+# Wrong private links per client address (guessing tokens).
+REGISTRATION_RATE_LIMIT_TOKEN_IP = env.str("REGISTRATION_RATE_LIMIT_TOKEN_IP", default="30/h")
+# request.META key holding the client address: REMOTE_ADDR, or e.g. HTTP_X_REAL_IP behind a proxy.
+REGISTRATION_CLIENT_IP_HEADER = env.str("REGISTRATION_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+
+# Tokens of confirm and manage links never reach the request logs.
+LOGGING["filters"] = {"redact_tokens": {"()": "registrations.logging.RedactTokensFilter"}}
+LOGGING["formatters"] = {
+    "django.server": {
+        "()": "django.utils.log.ServerFormatter",
+        "format": "[{server_time}] {message}",
+        "style": "{",
+    }
+}
+LOGGING["handlers"]["console"]["filters"] = ["redact_tokens"]
+LOGGING["handlers"]["django.server"] = {
+    "class": "logging.StreamHandler",
+    "formatter": "django.server",
+    "filters": ["redact_tokens"],
+}
+LOGGING["loggers"]["django.server"] = {
+    "handlers": ["django.server"],
+    "level": "INFO",
+    "propagate": False,
+    "filters": ["redact_tokens"],
+}
+LOGGING["loggers"]["django.request"] = {"filters": ["redact_tokens"]}
+
+# --- Tagungsbüro: registrations (services, e-mails; owned by registrations/services.py) -------
+# Absolute links in e-mails (confirm, manage) are built on this address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Unconfirmed registrations (e-mail address never confirmed) are cancelled after this many
+# hours by `manage.py expire_registrations`; their seats go to the waiting list.
+REGISTRATION_CONFIRMATION_HOURS = env.int("REGISTRATION_CONFIRMATION_HOURS", default=48)
+# `manage.py send_reminders` mails confirmed participants this many days before the event.
+REGISTRATION_REMINDER_DAYS_BEFORE = env.int("REGISTRATION_REMINDER_DAYS_BEFORE", default=3)
+# Versions of the consent texts shown on the form; stored with every consent given.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-01")
+CONSENT_TEXT_VERSION = env.str("CONSENT_TEXT_VERSION", default="2026-01")
+# A failed e-mail is retried with exponential backoff (base, 2×base, 4×base, …) until this
+# many attempts have been made; the log (SentEmail) shows every failure.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=60)

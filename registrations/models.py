@@ -2,15 +2,36 @@
 
 State changes happen only in `registrations.services`; the constraints below are the backstop
 that holds even if two requests race past every check above them.
+
+Seat invariants kept by the services (and checked by `services.recount_seats`):
+
+- `Conference.seats_taken` = registrations in `Registration.SEAT_HOLDING` (pending or confirmed,
+  whether or not the e-mail address is confirmed yet); `Conference.waitlist_count` = registrations
+  with status waitlisted. Registrations awaiting approval count in neither.
+- A `SessionBooking` is `booked` only while its registration holds a conference seat; the bookings
+  of waitlisted registrations and of those awaiting approval are `waitlisted`. `Session.seats_taken`
+  counts booked bookings, `Session.waitlist_count` waitlisted ones. Cancelling a registration
+  deletes its bookings.
+- After every service call: no conference or session has a free seat while someone eligible waits
+  for it (the waiting list is promoted in the same transaction that frees the seat).
 """
+
+import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session
+
+
+def new_token() -> str:
+    """A self-service secret: 32 random bytes (256 bits), URL-safe."""
+    return secrets.token_urlsafe(32)
 
 
 class Registration(models.Model):
@@ -47,8 +68,26 @@ class Registration(models.Model):
         WAITLISTED = "waitlisted", _("Warteliste")
         CANCELLED = "cancelled", _("Storniert")
 
+    class CancellationReason(models.TextChoices):
+        NONE = "", _("–")
+        PARTICIPANT = "participant", _("durch die Person selbst")
+        ORGANISER = "organiser", _("durch das Organisationsteam")
+        EXPIRED = "expired", _("E-Mail-Adresse nicht rechtzeitig bestätigt")
+
     #: Statuses that hold a conference seat (and count in `Conference.seats_taken`).
     SEAT_HOLDING = (Status.PENDING, Status.CONFIRMED)
+    #: Statuses of a registration that is still alive (everything but cancelled).
+    ACTIVE = (Status.PENDING, Status.AWAITING_APPROVAL, Status.CONFIRMED, Status.WAITLISTED)
+
+    public_id = models.UUIDField(
+        _("öffentliche Kennung"), default=uuid.uuid4, unique=True, editable=False
+    )
+    # The secret of the private links (confirm, manage). Stored in clear because every later
+    # e-mail (seat granted, reminder) must carry the link again; compared in constant time by
+    # `services.get_registration_by_token` and never written to logs.
+    token = models.CharField(
+        _("Zugangsschlüssel"), max_length=64, default=new_token, editable=False
+    )
 
     conference = models.ForeignKey(
         Conference,
@@ -85,10 +124,26 @@ class Registration(models.Model):
     status = models.CharField(
         _("Status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
-    created_at = models.DateTimeField(_("angemeldet am"), auto_now_add=True)
+    # Set by the services (not auto_now_add) so that seeds and tests can pass the moment; it
+    # orders the conference waiting list (ties broken by primary key).
+    created_at = models.DateTimeField(_("angemeldet am"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    email_confirmed_at = models.DateTimeField(
+        _("E-Mail-Adresse bestätigt am"), null=True, blank=True, editable=False
+    )
     confirmed_at = models.DateTimeField(_("bestätigt am"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("storniert am"), null=True, blank=True)
+    cancellation_reason = models.CharField(
+        _("Grund der Stornierung"),
+        max_length=20,
+        choices=CancellationReason.choices,
+        blank=True,
+        default="",
+        editable=False,
+    )
+    reminder_sent_at = models.DateTimeField(
+        _("Erinnerung versandt am"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("Anmeldung")
@@ -112,9 +167,21 @@ class Registration(models.Model):
     def __str__(self):
         return f"{self.full_name} <{self.email}>"
 
+    def __repr__(self):
+        # Never the token: reprs end up in logs and tracebacks.
+        return f"<Registration {self.pk} {self.status} conference={self.conference_id}>"
+
     @property
     def full_name(self):
         return " ".join(p for p in (self.academic_title, self.first_name, self.last_name) if p)
+
+    @property
+    def holds_seat(self):
+        return self.status in self.SEAT_HOLDING
+
+    @property
+    def is_active(self):
+        return self.status != self.Status.CANCELLED
 
 
 class SessionBooking(models.Model):
@@ -135,7 +202,10 @@ class SessionBooking(models.Model):
         _("Status"), max_length=20, choices=Status.choices, default=Status.BOOKED
     )
     created_at = models.DateTimeField(
-        _("gebucht am"), auto_now_add=True, help_text=_("Bestimmt die Reihenfolge der Warteliste.")
+        _("gebucht am"),
+        default=timezone.now,
+        editable=False,
+        help_text=_("Bestimmt die Reihenfolge der Warteliste."),
     )
 
     class Meta:
@@ -196,3 +266,69 @@ class Consent(models.Model):
     @property
     def is_active(self):
         return self.withdrawn_at is None
+
+
+class SentEmail(models.Model):
+    """Every e-mail the system sends, with its outcome.
+
+    The row is written in the same transaction as the state change it reports, so a mail is never
+    lost when the process dies after the commit; the body is rendered only when it is sent (it
+    carries the private link, which is therefore never stored here).
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRM_ADDRESS = "confirm_address", _("E-Mail-Adresse bestätigen")
+        CONFIRMED = "confirmed", _("Anmeldung bestätigt")
+        WAITLISTED = "waitlisted", _("Auf der Warteliste")
+        SEAT_GRANTED = "seat_granted", _("Platz frei geworden")
+        AWAITING_APPROVAL = "awaiting_approval", _("Freigabe ausstehend")
+        CHANGED = "changed", _("Anmeldung geändert")
+        CANCELLED = "cancelled", _("Anmeldung storniert")
+        REMINDER = "reminder", _("Erinnerung")
+        MANAGE_LINK = "manage_link", _("Persönlicher Link")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("in der Warteschlange")
+        SENDING = "sending", _("wird versandt")
+        SENT = "sent", _("versandt")
+        FAILED = "failed", _("fehlgeschlagen")
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("Anmeldung"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sent_emails",
+    )
+    to = models.EmailField(_("an"), max_length=254)
+    subject = models.CharField(_("Betreff"), max_length=300)
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices)
+    language = models.CharField(
+        _("Sprache"), max_length=10, choices=settings.LANGUAGES, default="de"
+    )
+    context = models.JSONField(
+        _("Angaben zum Inhalt"),
+        default=dict,
+        blank=True,
+        help_text=_("Was die E-Mail beim Versand braucht, z. B. betroffene Programmpunkte."),
+    )
+    status = models.CharField(
+        _("Status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    created_at = models.DateTimeField(_("angelegt"), default=timezone.now)
+    sent_at = models.DateTimeField(_("versandt am"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("versandte E-Mail")
+        verbose_name_plural = _("versandte E-Mails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.to}"

@@ -1,7 +1,8 @@
 """Participant-facing registration URLs.
 
-Interim: the views are placeholders until the registration flow lands; the names and
-arguments are the contract that e-mails and the public pages rely on.
+The names and arguments of `register`, `confirm` and `manage` are the contract that e-mails and
+the public pages rely on. Every URL with a token has the shape `anmeldung/<public_id>/…/<token>/`
+that `registrations.logging` redacts.
 """
 
 from django.urls import path
@@ -12,6 +13,20 @@ app_name = "registrations"
 
 urlpatterns = [
     path("konferenz/<slug:slug>/anmeldung/", views.register, name="register"),
+    path("konferenz/<slug:slug>/anmeldung/eingegangen/", views.registered, name="registered"),
+    path("konferenz/<slug:slug>/anmeldung/link/", views.lost_link, name="lost_link"),
+    path(
+        "konferenz/<slug:slug>/anmeldung/link/gesendet/",
+        views.lost_link_sent,
+        name="lost_link_sent",
+    ),
     path("anmeldung/<uuid:public_id>/bestaetigen/<str:token>/", views.confirm, name="confirm"),
     path("anmeldung/<uuid:public_id>/<str:token>/", views.manage, name="manage"),
+    path("anmeldung/<uuid:public_id>/<str:token>/angaben/", views.manage_data, name="manage_data"),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/programm/",
+        views.manage_sessions,
+        name="manage_sessions",
+    ),
+    path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", views.cancel, name="cancel"),
 ]

@@ -1,6 +1,21 @@
 import pytest
+from django.utils import translation
 
 from tests.factories import SuperuserFactory
+
+
+@pytest.fixture(autouse=True)
+def _keep_migration_data(django_db_serialized_rollback):
+    """Every transactional test (races, live server) restores what the data migrations
+    created (topics, groups) when it ends. Mixing serialized and plain flushes breaks the
+    restore (post_migrate recreates content types), so all of them serialise."""
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A request activates its language in the test thread; don't let it leak."""
+    yield
+    translation.activate("de")
 
 
 @pytest.fixture

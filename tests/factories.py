@@ -156,3 +156,54 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     purpose = Consent.Purpose.PRIVACY
     text_version = "2026-01"
     given_at = factory.LazyFunction(timezone.now)
+
+
+class ParticipantDataFactory(factory.DictFactory):
+    """What a person types into the registration form, as `services.register_participant`
+    takes it."""
+
+    salutation = ""
+    academic_title = ""
+    first_name = factory.Sequence(lambda n: f"Vorname{n}")
+    last_name = factory.Sequence(lambda n: f"Nachname{n}")
+    email = factory.Sequence(lambda n: f"teilnehmende{n}@example.org")
+    organisation = "Landkreis Kassel"
+    position = "Integrationsbeauftragte"
+    organisation_type = Registration.OrganisationType.DISTRICT
+    region = "Nordhessen"
+    diet = ""
+    dietary_notes = ""
+    accessibility_needs = ""
+
+
+def bulk_registrations(conference, count, *, sessions=(), consents=(), start=0, **fields):
+    """`count` confirmed registrations in three queries (for query-count guards and large
+    exports), each booked into `sessions` and with active `consents` (purposes)."""
+    moment = timezone.now()
+    defaults = {
+        "status": Registration.Status.CONFIRMED,
+        "organisation": "Landkreis Kassel",
+        "organisation_type": Registration.OrganisationType.DISTRICT,
+        "created_at": moment,
+    }
+    registrations = Registration.objects.bulk_create(
+        Registration(
+            conference=conference,
+            first_name=f"Vorname{start + n}",
+            last_name=f"Nachname{start + n:05d}",
+            email=f"bulk{start + n}@example.org",
+            **{**defaults, **fields},
+        )
+        for n in range(count)
+    )
+    SessionBooking.objects.bulk_create(
+        SessionBooking(registration=r, session=s, created_at=moment)
+        for r in registrations
+        for s in sessions
+    )
+    Consent.objects.bulk_create(
+        Consent(registration=r, purpose=p, text_version="2026-01", given_at=moment)
+        for r in registrations
+        for p in consents
+    )
+    return registrations

@@ -1,0 +1,593 @@
+"""Participant-facing forms: registration, self-service changes, lost link.
+
+Forms validate what a person typed; whether a seat is free is decided by `services`, whose
+`RegistrationError` the views attach to the field it is about (`add_service_error`).
+"""
+
+import copy
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache, partial
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from conferences.models import Conference
+
+from .models import Consent, Registration
+
+PARTICIPANT_FIELDS = (
+    "salutation",
+    "academic_title",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "position",
+    "organisation_type",
+    "region",
+    "diet",
+    "dietary_notes",
+    "accessibility_needs",
+)
+MULTILINE_FIELDS = {"accessibility_needs"}
+
+REQUIRED_MESSAGES = {
+    "first_name": _("Bitte geben Sie Ihren Vornamen an."),
+    "last_name": _("Bitte geben Sie Ihren Nachnamen an."),
+    "email": _("Bitte geben Sie Ihre E-Mail-Adresse an."),
+}
+INVALID_EMAIL = _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@beispiel.de.")
+HONEYPOT_FIELD = "website"
+FORM_TOKEN_SALT = "registrations.forms.registration"  # noqa: S105 - a salt, not a secret
+
+# Bidirectional embeddings, overrides and isolates can reorder what a name badge or a list
+# shows; they are format characters (Cf) that no name needs. Zero-width (non-)joiners, which
+# Arabic and Persian names may need, stay allowed.
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+class NoControlCharacters:
+    """Rejects control characters; multi-line fields keep their line breaks and tabs."""
+
+    message = _("Bitte entfernen Sie die Steuerzeichen aus diesem Feld.")
+    code = "control_characters"
+
+    def __init__(self, *, multiline=False):
+        self.allowed = {"\n", "\r", "\t"} if multiline else set()
+
+    def __call__(self, value):
+        for char in str(value):
+            if char in self.allowed:
+                continue
+            category = unicodedata.category(char)
+            if category in {"Cc", "Cs", "Zl", "Zp"} or char in _BIDI_CONTROLS:
+                raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, NoControlCharacters) and self.allowed == other.allowed
+
+
+def privacy_url(conference=None):
+    """The privacy notice (a legal page of the public site), else the conference page."""
+    try:
+        return reverse("conferences:privacy")
+    except NoReverseMatch:
+        return conference.get_absolute_url() if conference else "/"
+
+
+# --- Sessions: one radio group per time slot ---------------------------------------------------
+
+
+@dataclass
+class Slot:
+    """Bookable sessions that overlap in time; a person can attend one of them."""
+
+    starts_at: object
+    ends_at: object
+    sessions: list = field(default_factory=list)
+
+    @property
+    def field_name(self):
+        return "slot_" + timezone.localtime(self.starts_at).strftime("%Y%m%d%H%M")
+
+    @property
+    def label(self):
+        start = timezone.localtime(self.starts_at)
+        end = timezone.localtime(self.ends_at)
+        return _("%(day)s, %(start)s bis %(end)s Uhr") % {
+            "day": formats.date_format(start, "l, j. F Y"),
+            "start": formats.time_format(start, "H:i"),
+            "end": formats.time_format(end, "H:i"),
+        }
+
+
+def group_into_slots(sessions):
+    """Sessions sorted by start, grouped so that overlapping ones share a slot."""
+    slots = []
+    for session in sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.pk)):
+        if slots and session.starts_at < slots[-1].ends_at:
+            slots[-1].sessions.append(session)
+            slots[-1].ends_at = max(slots[-1].ends_at, session.ends_at)
+        else:
+            slots.append(Slot(session.starts_at, session.ends_at, [session]))
+    return slots
+
+
+def is_full(session):
+    return session.capacity is not None and session.seats_taken >= session.capacity
+
+
+def session_option_label(session, *, booked_ids=frozenset()):
+    parts = [session.title]
+    if session.room:
+        parts.append(session.room)
+    title = " · ".join(parts)
+    if session.pk in booked_ids:
+        state = _("Ihr Platz")
+    elif session.capacity is None:
+        state = _("ohne Platzbegrenzung")
+    elif is_full(session):
+        state = _("ausgebucht – Warteliste")
+    else:
+        left = session.capacity - session.seats_taken
+        state = ngettext("noch %(n)d Platz frei", "noch %(n)d Plätze frei", left) % {"n": left}
+    return f"{title} – {state}"
+
+
+class SessionChoiceMixin:
+    """Adds a radio group (with "keine Auswahl") per slot of the conference's bookable sessions."""
+
+    def add_slot_fields(self, sessions, *, booked_ids=frozenset()):
+        self.slots = group_into_slots(sessions)
+        self.sessions_by_id = {s.pk: s for s in sessions}
+        self.booked_ids = frozenset(booked_ids)
+        for slot in self.slots:
+            self.fields[slot.field_name] = forms.TypedChoiceField(
+                label=slot.label,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                widget=forms.RadioSelect,
+                choices=self._slot_choices(slot),
+            )
+            initial = [s.pk for s in slot.sessions if s.pk in self.booked_ids]
+            self.initial.setdefault(slot.field_name, initial[0] if initial else "")
+
+    def _slot_choices(self, slot, label=None):
+        label = label or partial(session_option_label, booked_ids=self.booked_ids)
+        return [("", _("keine Auswahl"))] + [(s.pk, label(s)) for s in slot.sessions]
+
+    def use_label_placeholders(self, placeholder):
+        """Label every session option `placeholder(session)` (see views: the cached form)."""
+        for slot in self.slots:
+            self.fields[slot.field_name].choices = self._slot_choices(slot, placeholder)
+
+    def slots_signature(self):
+        """What the rendered radio groups depend on besides the option labels."""
+        return [(slot.field_name, [s.pk for s in slot.sessions]) for slot in self.slots]
+
+    def refresh_sessions(self, sessions):
+        """Show the seats as they are now (after a session filled while the form was open)."""
+        self.sessions_by_id = {s.pk: s for s in sessions}
+        for slot in self.slots:
+            slot.sessions = [self.sessions_by_id.get(s.pk, s) for s in slot.sessions]
+            self.fields[slot.field_name].choices = self._slot_choices(slot)
+
+    def slot_field_names(self):
+        return [slot.field_name for slot in self.slots]
+
+    def chosen_session_ids(self):
+        return [
+            self.cleaned_data[name]
+            for name in self.slot_field_names()
+            if self.cleaned_data.get(name) is not None
+        ]
+
+    def field_for_session(self, session_id):
+        for slot in self.slots:
+            if any(s.pk == session_id for s in slot.sessions):
+                return slot.field_name
+        return None
+
+    def full_session_ids(self):
+        return sorted(pk for pk, s in self.sessions_by_id.items() if is_full(s))
+
+
+# --- Participant data --------------------------------------------------------------------------
+
+
+class ParticipantForm(forms.Form):
+    """The person's data, with the maximum lengths of the model (never a database error)."""
+
+    participant_fields = PARTICIPANT_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        base_fields = _participant_base_fields()
+        for name in self.participant_fields:
+            # Each form gets its own copy, as Django does with declared fields.
+            self.fields[name] = copy.deepcopy(base_fields[name])
+
+    @staticmethod
+    def adapt(name, formfield):
+        if name in REQUIRED_MESSAGES:
+            formfield.required = True
+            formfield.error_messages["required"] = REQUIRED_MESSAGES[name]
+        if name == "email":
+            formfield.error_messages["invalid"] = INVALID_EMAIL
+            formfield.widget.attrs["autocomplete"] = "email"
+        if name == "organisation_type":
+            formfield.choices = [("", _("keine Angabe")), *Registration.OrganisationType.choices]
+        if isinstance(formfield, forms.CharField):
+            formfield.validators = [
+                v
+                for v in formfield.validators
+                if not isinstance(v, ProhibitNullCharactersValidator)
+            ] + [NoControlCharacters(multiline=name in MULTILINE_FIELDS)]
+        if name in MULTILINE_FIELDS:
+            formfield.widget.attrs["rows"] = 3
+        if isinstance(formfield.widget, forms.Select) and name in {"salutation", "diet"}:
+            formfield.choices = [c for c in formfield.choices if c[0] != "" or c[1] != "---------"]
+        autocomplete = {
+            "salutation": "honorific-prefix",
+            "academic_title": "honorific-prefix",
+            "first_name": "given-name",
+            "last_name": "family-name",
+            "organisation": "organization",
+            "position": "organization-title",
+        }.get(name)
+        if autocomplete:
+            formfield.widget.attrs["autocomplete"] = autocomplete
+        return formfield
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.participant_fields:
+            value = cleaned.get(name)
+            if isinstance(value, str):
+                # Names typed on a Mac arrive decomposed ("u" + combining diaeresis): store them
+                # composed so that lists, badges and duplicate checks see one spelling.
+                cleaned[name] = unicodedata.normalize("NFC", value)
+        return cleaned
+
+    def participant_data(self):
+        return {name: self.cleaned_data[name] for name in self.participant_fields}
+
+    def participant_layout(self):
+        return [
+            Fieldset(
+                _("Angaben zur Person"),
+                "salutation",
+                "academic_title",
+                "first_name",
+                "last_name",
+                "email",
+            ),
+            Fieldset(
+                _("Organisation"),
+                "organisation",
+                "position",
+                "organisation_type",
+                "region",
+            ),
+        ]
+
+    def needs_layout(self):
+        return Fieldset(
+            _("Verpflegung und Barrierefreiheit"),
+            "diet",
+            "dietary_notes",
+            "accessibility_needs",
+        )
+
+
+@cache
+def _participant_base_fields():
+    """The model's form fields, adapted once per process (building them is not free)."""
+    model_fields = forms.fields_for_model(Registration, fields=PARTICIPANT_FIELDS)
+    return {name: ParticipantForm.adapt(name, model_fields[name]) for name in PARTICIPANT_FIELDS}
+
+
+def _helper(submit_label, *, css_class=""):
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.template = "registrations/_crispy_form.html"
+    # Our own error messages (with the summary at the top) instead of the browser's bubbles.
+    helper.attrs = {"novalidate": ""}
+    helper.add_input(Submit("submit", submit_label, css_class=css_class))
+    return helper
+
+
+# --- Registration ------------------------------------------------------------------------------
+
+
+class RegistrationForm(SessionChoiceMixin, ParticipantForm):
+    """The one form a person fills in to register.
+
+    `form_token` is a signed snapshot of what the page showed: when it was shown (minimum fill
+    time), which sessions were full and whether the conference was full (so that a session that
+    filled in the meantime is reported instead of silently wait-listing the person).
+    """
+
+    CONSENT_FIELDS = {
+        "consent_privacy": Consent.Purpose.PRIVACY,
+        "consent_photos": Consent.Purpose.PHOTOS,
+        "consent_participant_list": Consent.Purpose.PARTICIPANT_LIST,
+        "consent_newsletter": Consent.Purpose.NEWSLETTER,
+    }
+
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    website = forms.CharField(
+        label=_("Bitte lassen Sie dieses Feld leer"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, conference: Conference, sessions=None, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conference = conference
+        self.now = now or timezone.now()
+        if sessions is None:
+            sessions = list(conference.sessions.bookable().order_by("starts_at", "pk"))
+        self.add_slot_fields(sessions)
+        self._add_consent_fields()
+        self.token_payload = None
+        if not self.is_bound:
+            self.initial["form_token"] = self.make_token(started=time.time())
+        self.helper = _helper(_("Verbindlich anmelden"))
+        self.helper.layout = Layout(
+            HTML(
+                format_html(
+                    '<p class="small">{}</p>',
+                    _(
+                        "Pflichtfelder sind mit * gekennzeichnet. Alle anderen Angaben sind "
+                        "freiwillig."
+                    ),
+                )
+            ),
+            *self.participant_layout(),
+            *self._sessions_layout(),
+            self.needs_layout(),
+            Fieldset(_("Einwilligungen"), *self.CONSENT_FIELDS),
+            Div(
+                Field(HONEYPOT_FIELD),
+                css_class="visually-hidden",
+                aria_hidden="true",
+            ),
+            "form_token",
+        )
+
+    def _add_consent_fields(self):
+        self.fields["consent_privacy"] = forms.BooleanField(
+            label=format_html(
+                _('Ich habe die <a href="{}">Datenschutzhinweise</a> zur Kenntnis genommen.'),
+                privacy_url(self.conference),
+            ),
+            error_messages={
+                "required": _(
+                    "Bitte bestätigen Sie, dass Sie die Datenschutzhinweise zur Kenntnis "
+                    "genommen haben."
+                )
+            },
+        )
+        # The error summary names the field; the whole sentence of the label would be too long.
+        self.fields["consent_privacy"].summary_label = _("Datenschutzhinweise")
+        self.fields["consent_photos"] = forms.BooleanField(
+            required=False,
+            label=_(
+                "Ich bin einverstanden, dass Foto- und Filmaufnahmen, auf denen ich zu sehen bin, "
+                "zur Dokumentation der Konferenz veröffentlicht werden (freiwillig)."
+            ),
+        )
+        self.fields["consent_participant_list"] = forms.BooleanField(
+            required=False,
+            label=_(
+                "Ich bin einverstanden, dass mein Name und meine Organisation in die "
+                "Teilnehmendenliste aufgenommen werden, die alle Teilnehmenden erhalten "
+                "(freiwillig)."
+            ),
+        )
+        self.fields["consent_newsletter"] = forms.BooleanField(
+            required=False,
+            label=_(
+                "Ich möchte über künftige Konferenzen per Newsletter informiert werden "
+                "(freiwillig, jederzeit abbestellbar)."
+            ),
+        )
+
+    def _sessions_layout(self):
+        if not self.slots:
+            return []
+        return [
+            Fieldset(
+                _("Programm: Foren und Workshops"),
+                HTML(
+                    format_html(
+                        '<p class="small">{}</p>',
+                        _(
+                            "Wählen Sie je Zeitfenster einen Programmpunkt. Ist er ausgebucht, "
+                            "kommen Sie auf seine Warteliste und erhalten eine E-Mail, sobald ein "
+                            "Platz frei wird."
+                        ),
+                    )
+                ),
+                *self.slot_field_names(),
+            )
+        ]
+
+    # The signed snapshot ------------------------------------------------------------------
+
+    def make_token(self, *, started):
+        return signing.dumps(
+            {
+                "c": self.conference.pk,
+                "t": started,
+                "fs": self.full_session_ids(),
+                "fc": self.conference.is_full,
+            },
+            salt=FORM_TOKEN_SALT,
+            compress=True,
+        )
+
+    def renew_token(self):
+        """Put a fresh snapshot (same start time) into the re-rendered form."""
+        started = self.token_payload["t"] if self.token_payload else time.time()
+        self.data = self.data.copy()
+        self.data[self.add_prefix("form_token")] = self.make_token(started=started)
+
+    @property
+    def known_full_session_ids(self):
+        return tuple(self.token_payload["fs"]) if self.token_payload else ()
+
+    @property
+    def conference_known_full(self):
+        return bool(self.token_payload and self.token_payload["fc"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get(HONEYPOT_FIELD):
+            self.add_error(
+                None,
+                _(
+                    "Ihre Anmeldung konnte nicht verarbeitet werden, weil ein Feld ausgefüllt war, "
+                    "das leer bleiben muss. Bitte prüfen Sie Ihre Angaben und senden Sie das "
+                    "Formular erneut ab."
+                ),
+            )
+            self.data = self.data.copy()
+            self.data[self.add_prefix(HONEYPOT_FIELD)] = ""
+        try:
+            payload = signing.loads(
+                cleaned.get("form_token") or "",
+                salt=FORM_TOKEN_SALT,
+                max_age=settings.REGISTRATION_FORM_MAX_AGE_SECONDS,
+            )
+            if payload.get("c") != self.conference.pk:
+                raise signing.BadSignature("form of another conference")
+        except (signing.BadSignature, TypeError, ValueError, AttributeError):
+            self.add_error(
+                None,
+                _(
+                    "Das Formular war zu lange geöffnet oder ist unvollständig angekommen. Bitte "
+                    "prüfen Sie Ihre Angaben und senden Sie das Formular erneut ab."
+                ),
+            )
+        else:
+            self.token_payload = payload
+            elapsed = time.time() - payload["t"]
+            if elapsed < settings.REGISTRATION_MIN_FILL_SECONDS:
+                self.add_error(
+                    None,
+                    _(
+                        "Das Formular wurde schneller abgeschickt, als es sich ausfüllen lässt. "
+                        "Zum Schutz vor automatisierten Anmeldungen: Bitte prüfen Sie Ihre Angaben "
+                        "und senden Sie das Formular noch einmal ab."
+                    ),
+                )
+        return cleaned
+
+    def consents(self):
+        return [
+            purpose for name, purpose in self.CONSENT_FIELDS.items() if self.cleaned_data.get(name)
+        ]
+
+
+class ParticipantUpdateForm(ParticipantForm):
+    """Corrections on the manage page (a new address is announced to the old one as well)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = _(
+            "Wenn Sie die Adresse ändern, erhalten die neue und die bisherige Adresse eine "
+            "Nachricht darüber."
+        )
+        self.helper = _helper(_("Änderungen speichern"))
+        self.helper.layout = Layout(*self.participant_layout(), self.needs_layout())
+
+
+class SessionChangeForm(SessionChoiceMixin, forms.Form):
+    """Change of sessions on the manage page; same slots as the registration form."""
+
+    known_full = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, registration: Registration, sessions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.registration = registration
+        if sessions is None:
+            sessions = list(registration.conference.sessions.bookable().order_by("starts_at", "pk"))
+        booked = {b.session_id for b in registration.bookings.all()}
+        self.add_slot_fields(sessions, booked_ids=booked)
+        if not self.is_bound:
+            self.initial["known_full"] = self.encode_full()
+        self.helper = _helper(_("Auswahl speichern"))
+        self.helper.layout = Layout(*self.slot_field_names(), "known_full")
+
+    def encode_full(self):
+        return signing.dumps(self.full_session_ids(), salt=FORM_TOKEN_SALT + ".change")
+
+    def renew_token(self):
+        self.data = self.data.copy()
+        self.data[self.add_prefix("known_full")] = self.encode_full()
+
+    @property
+    def known_full_session_ids(self):
+        try:
+            return tuple(
+                signing.loads(
+                    self.cleaned_data.get("known_full") or "", salt=FORM_TOKEN_SALT + ".change"
+                )
+            )
+        except (signing.BadSignature, TypeError, ValueError):
+            return ()
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-Mail-Adresse, mit der Sie sich angemeldet haben"),
+        max_length=254,
+        error_messages={"required": REQUIRED_MESSAGES["email"], "invalid": INVALID_EMAIL},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    website = forms.CharField(
+        label=_("Bitte lassen Sie dieses Feld leer"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].validators.append(NoControlCharacters())
+        self.helper = _helper(_("Link senden"))
+        self.helper.layout = Layout(
+            "email",
+            Div(Field(HONEYPOT_FIELD), css_class="visually-hidden", aria_hidden="true"),
+        )
+
+    @property
+    def is_bot(self):
+        return bool(self.cleaned_data.get(HONEYPOT_FIELD))
+
+
+def add_service_error(form, error, *, message=None):
+    """Attach a `services.RegistrationError` to the field it is about (or to the whole form)."""
+    target = None
+    if error.field == "sessions" and isinstance(form, SessionChoiceMixin):
+        fields = (form.field_for_session(pk) for pk in getattr(error, "session_ids", None) or ())
+        target = next((name for name in fields if name), None)
+    elif error.field == "consents" and "consent_privacy" in form.fields:
+        target = "consent_privacy"
+    elif error.field in form.fields:
+        target = error.field
+    form.add_error(target, message or error.message)

@@ -1,0 +1,233 @@
+"""Real races: 40 threads released together by a barrier, each with its own connection to the
+configured database (a file on SQLite, see settings; PostgreSQL in CI). Each race runs several
+rounds, because a race that passes once proves little."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from conferences.models import Conference
+from registrations import services
+from registrations.models import Registration, SentEmail, SessionBooking
+from registrations.services import RegistrationError
+from tests.factories import ConferenceFactory, ParticipantDataFactory, WorkshopFactory
+from tests.registrations.conftest import seat_problems
+
+# serialized_rollback: the flush after each test must leave the data of the migrations (topics,
+# content types) for the tests that run after these.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("immediate_tasks"),
+]
+
+THREADS = 40
+ROUNDS = 3
+Status = Registration.Status
+
+
+def race(jobs):
+    """Run every job in its own thread, released together; returns each job's result or the
+    exception it raised, in the order of `jobs`."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def work(index, job):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = job()
+        except BaseException as error:  # the test inspects every outcome
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def unexpected(results):
+    """Everything that is neither a result nor a RegistrationError (a server error, in a view)."""
+    return [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, RegistrationError)
+    ]
+
+
+def registering(conference, email, **kwargs):
+    def job():
+        return services.register_participant(
+            conference=conference,
+            participant=ParticipantDataFactory(email=email),
+            consents=["privacy"],
+            language="de",
+            **{"session_ids": [], **kwargs},
+        )
+
+    return job
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_forty_people_for_ten_conference_seats(round_):
+    conference = ConferenceFactory(capacity=10)
+    emails = [f"r{round_}-person{i}@example.org" for i in range(THREADS)]
+
+    results = race([registering(conference, email, conference_known_full=True) for email in emails])
+
+    assert unexpected(results) == []
+    assert [type(r) for r in results] == [Registration] * THREADS
+    stored = {r.email: r for r in conference.registrations.all()}
+    assert sorted(stored) == sorted(emails)  # nobody lost
+    statuses = [r.status for r in stored.values()]
+    assert (statuses.count(Status.PENDING), statuses.count(Status.WAITLISTED)) == (10, 30)
+    conference.refresh_from_db()
+    assert (conference.seats_taken, conference.waitlist_count) == (10, 30)
+    assert seat_problems(conference) == []
+    # First come, first served: every seat went to someone who came before everyone waiting.
+    seated = [r.created_at for r in stored.values() if r.status == Status.PENDING]
+    waiting = [r.created_at for r in stored.values() if r.status == Status.WAITLISTED]
+    assert max(seated) <= min(waiting)
+    assert (
+        SentEmail.objects.filter(
+            registration__conference=conference, status=SentEmail.Status.SENT
+        ).count()
+        == THREADS
+    )
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_forty_people_for_five_workshop_seats(round_):
+    conference = ConferenceFactory(capacity=200)
+    workshop = WorkshopFactory(conference=conference, capacity=5)
+    # Half of them saw the workshop as full (and accept its waiting list), half saw seats left.
+    jobs = [
+        registering(
+            conference,
+            f"r{round_}-person{i}@example.org",
+            session_ids=[workshop.pk],
+            known_full_session_ids=[workshop.pk] if i % 2 else [],
+        )
+        for i in range(THREADS)
+    ]
+
+    results = race(jobs)
+
+    assert unexpected(results) == []
+    refused = [r for r in results if isinstance(r, RegistrationError)]
+    assert {(e.code, tuple(e.session_ids)) for e in refused} <= {("session_full", (workshop.pk,))}
+    registered = [r for r in results if isinstance(r, Registration)]
+    assert len(registered) + len(refused) == THREADS
+    assert conference.registrations.count() == len(registered)  # the refused left nothing
+    bookings = SessionBooking.objects.filter(session=workshop)
+    assert bookings.filter(status=SessionBooking.Status.BOOKED).count() == 5
+    assert bookings.filter(status=SessionBooking.Status.WAITLISTED).count() == len(registered) - 5
+    assert bookings.count() == len(registered)
+    # Whoever did not accept the waiting list either got a seat or was refused, never waitlisted.
+    waitlisted_emails = set(
+        bookings.filter(status=SessionBooking.Status.WAITLISTED).values_list(
+            "registration__email", flat=True
+        )
+    )
+    assert all(int(email.split("person")[1].split("@")[0]) % 2 for email in waitlisted_emails)
+    workshop.refresh_from_db()
+    assert (workshop.seats_taken, workshop.waitlist_count) == (5, len(registered) - 5)
+    assert seat_problems(conference) == []
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_cancellations_racing_new_registrations_promote_in_waiting_list_order(round_):
+    conference = ConferenceFactory(capacity=10)
+    workshop = WorkshopFactory(conference=conference, capacity=4)
+    seated = []
+    for i in range(10):
+        registration = registering(
+            conference,
+            f"r{round_}-seated{i}@example.org",
+            session_ids=[workshop.pk],
+            known_full_session_ids=[workshop.pk],
+        )()
+        seated.append(services.confirm_email(registration=registration))
+    waiting = [
+        registering(
+            conference,
+            f"r{round_}-waiting{i}@example.org",
+            session_ids=[workshop.pk],
+            known_full_session_ids=[workshop.pk],
+            conference_known_full=True,
+        )()
+        for i in range(12)
+    ]
+    for registration in waiting[5:8]:  # some confirmed their address while waiting
+        services.confirm_email(registration=registration)
+
+    jobs = (
+        # 8 seat holders cancel: 8 seats (and their workshop seats) come free ...
+        [(lambda r=r: services.cancel_registration(registration=r)) for r in seated[:8]]
+        # ... the last two on the waiting list give up ...
+        + [(lambda r=r: services.cancel_registration(registration=r)) for r in waiting[10:]]
+        # ... five waiting people confirm their address meanwhile ...
+        + [(lambda r=r: services.confirm_email(registration=r)) for r in waiting[:5]]
+        # ... and 25 newcomers register, knowing the conference is full.
+        + [
+            registering(
+                conference,
+                f"r{round_}-new{i}@example.org",
+                session_ids=[workshop.pk],
+                known_full_session_ids=[workshop.pk],
+                conference_known_full=True,
+            )
+            for i in range(25)
+        ]
+    )
+    assert len(jobs) == THREADS
+
+    results = race(jobs)
+
+    assert unexpected(results) == []
+    assert [r for r in results if isinstance(r, RegistrationError)] == []
+    conference = Conference.objects.get(pk=conference.pk)
+    assert conference.seats_taken == conference.capacity == 10
+    assert seat_problems(conference) == []
+    # Exactly the first eight on the waiting list got the seats, in their order.
+    promoted = list(
+        SentEmail.objects.filter(
+            registration__conference=conference, kind=SentEmail.Kind.SEAT_GRANTED
+        )
+        .filter(context__conference=True)
+        .order_by("pk")
+        .values_list("registration_id", flat=True)
+    )
+    assert promoted == [r.pk for r in waiting[:8]]
+    statuses = {r.pk: r.status for r in Registration.objects.filter(pk__in=[w.pk for w in waiting])}
+    assert [statuses[r.pk] for r in waiting] == [Status.CONFIRMED] * 8 + [Status.WAITLISTED] * 2 + [
+        Status.CANCELLED
+    ] * 2
+    # Newcomers queue behind everyone who was waiting before them.
+    queue = list(
+        conference.registrations.filter(status=Status.WAITLISTED)
+        .order_by("created_at", "pk")
+        .values_list("email", flat=True)
+    )
+    assert queue[:2] == [waiting[8].email, waiting[9].email]
+    assert sorted(queue[2:]) == sorted(f"r{round_}-new{i}@example.org" for i in range(25))
+    assert conference.registrations.count() == 10 + 12 + 25  # nobody lost
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_thirty_submissions_of_the_same_address_register_once(round_):
+    conference = ConferenceFactory(capacity=100)
+    email = f"r{round_}-doppelklick@example.org"
+
+    results = race([registering(conference, email.upper() if i % 2 else email) for i in range(30)])
+
+    assert unexpected(results) == []
+    registered = [r for r in results if isinstance(r, Registration)]
+    refused = [r for r in results if isinstance(r, RegistrationError)]
+    assert len(registered) == 1
+    assert {(e.code, e.field) for e in refused} == {("duplicate", "email")}
+    assert len(refused) == 29
+    assert conference.registrations.count() == 1
+    assert seat_problems(conference) == []

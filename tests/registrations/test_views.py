@@ -1,0 +1,831 @@
+"""The participant's pages: register, confirm, manage, cancel, lost link, abuse limits."""
+
+import logging
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from conferences.models import Conference
+from registrations import ratelimit, services
+from registrations.forms import RegistrationForm
+from registrations.logging import RedactTokensFilter
+from registrations.models import Registration, SentEmail, SessionBooking
+from tests.factories import ConferenceFactory, WorkshopFactory
+
+pytestmark = pytest.mark.django_db
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _flow_settings(settings):
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.REGISTRATION_MIN_FILL_SECONDS = 3
+    settings.REGISTRATION_RATE_LIMIT_ENABLED = True
+    cache.clear()
+    # A request to an /en/ page activates English for the thread: don't let it leak.
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def conference():
+    return ConferenceFactory(title="Regionalkonferenz Kassel", slug="kassel", capacity=50)
+
+
+def _register_url(conference):
+    return reverse("registrations:register", kwargs={"slug": conference.slug})
+
+
+def _token(conference, *, seconds_ago=60):
+    return RegistrationForm(conference=conference).make_token(started=time.time() - seconds_ago)
+
+
+def _data(conference, **overrides):
+    data = {
+        "salutation": "diverse",
+        "academic_title": "Dr.",
+        "first_name": "Nima",
+        "last_name": "Zaeri-Esfahani",
+        "email": "nima@example.org",
+        "organisation": "Landkreis Kassel",
+        "position": "Integrationsbeauftragte Person",
+        "organisation_type": "district",
+        "region": "Nordhessen",
+        "diet": "vegetarian",
+        "dietary_notes": "keine Nüsse",
+        "accessibility_needs": "Induktionsschleife\r\nRampe",
+        "consent_privacy": "on",
+        "consent_photos": "on",
+        "form_token": _token(conference),
+    }
+    data.update(overrides)
+    return data
+
+
+def _slot(conference, session):
+    form = RegistrationForm(conference=conference)
+    return form.field_for_session(session.pk)
+
+
+def _register(client, conference, **overrides):
+    return client.post(_register_url(conference), _data(conference, **overrides))
+
+
+def _page_text(response):
+    """The visible text of a page, whitespace collapsed (for assertions on sentences)."""
+    html = response.content.decode()
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", text)
+
+
+def _field_errors(response, field):
+    """The error texts crispy renders beside one field (the block aria-describedby points at)."""
+    html = response.content.decode()
+    block = re.search(
+        rf'<div id="id_{field}_error" class="invalid-feedback">(.*?)</div>', html, re.S
+    )
+    if not block:
+        return []
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", e)).strip()
+        for e in re.findall(r"<strong>(.*?)</strong>", block.group(1), re.S)
+    ]
+
+
+def _manage_url(registration, name="manage"):
+    return reverse(
+        f"registrations:{name}",
+        kwargs={"public_id": registration.public_id, "token": registration.token},
+    )
+
+
+def _registered(conference, email="ina@example.org", session_ids=(), **participant):
+    data = {"first_name": "Ina", "last_name": "Jerenashvili", "email": email, **participant}
+    return services.register_participant(
+        conference=conference,
+        participant=data,
+        session_ids=session_ids,
+        consents=["privacy"],
+        language="de",
+        known_full_session_ids=session_ids,
+        conference_known_full=True,
+    )
+
+
+# --- The registration page ---------------------------------------------------------------------
+
+
+def test_register_page_shows_the_form_with_seats_left(client, conference):
+    WorkshopFactory(conference=conference, title="Forum Sprache", capacity=20, seats_taken=20)
+    WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=20, seats_taken=5)
+
+    response = client.get(_register_url(conference))
+
+    text = _page_text(response)
+    assert response.status_code == 200
+    assert "Es sind noch 50 Plätze frei." in text
+    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in text
+    assert "Forum Arbeit · Raum 1 – noch 15 Plätze frei" in text
+    assert 'name="form_token"' in response.content.decode()
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_register_page_not_yet_open_says_from_when(client):
+    opens = timezone.now() + timedelta(days=3)
+    conference = ConferenceFactory(registration_opens_at=opens)
+
+    response = client.get(_register_url(conference))
+
+    assert response.status_code == 200
+    assert "Die Anmeldung ist noch nicht geöffnet. Sie können sich ab" in _page_text(response)
+    assert 'name="form_token"' not in response.content.decode()
+
+
+def test_register_page_closed_says_so_and_refuses_a_post(client):
+    conference = ConferenceFactory(
+        registration_opens_at=timezone.now() - timedelta(days=10),
+        registration_closes_at=timezone.now() - timedelta(days=1),
+    )
+
+    response = _register(client, conference)
+
+    assert response.status_code == 200
+    assert "Die Anmeldung ist geschlossen." in _page_text(response)
+    assert Registration.objects.count() == 0
+
+
+def test_register_page_full_conference_offers_the_waiting_list(client):
+    conference = ConferenceFactory(capacity=1, seats_taken=1)
+
+    response = client.get(_register_url(conference))
+
+    text = _page_text(response)
+    assert "Alle Plätze sind vergeben" in text
+    assert "Sie können sich auf die Warteliste setzen lassen." in text
+
+
+def test_register_page_of_a_draft_is_not_found(client):
+    conference = ConferenceFactory(status=Conference.Status.DRAFT)
+
+    response = client.get(_register_url(conference))
+
+    assert response.status_code == 404
+
+
+def test_register_stores_everything_and_says_an_email_was_sent(
+    client, conference, django_capture_on_commit_callbacks
+):
+    forum = WorkshopFactory(conference=conference, title="Forum Sprache")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _register(client, conference, **{_slot(conference, forum): str(forum.pk)})
+
+    registration = Registration.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/konferenz/{conference.slug}/anmeldung/eingegangen/")
+    assert (
+        registration.salutation,
+        registration.academic_title,
+        registration.first_name,
+        registration.last_name,
+        registration.email,
+        registration.organisation_type,
+        registration.diet,
+        registration.accessibility_needs,
+        registration.status,
+        registration.language,
+    ) == (
+        "diverse",
+        "Dr.",
+        "Nima",
+        "Zaeri-Esfahani",
+        "nima@example.org",
+        "district",
+        "vegetarian",
+        "Induktionsschleife\r\nRampe",
+        Registration.Status.PENDING,
+        "de",
+    )
+    assert sorted(registration.consents.values_list("purpose", flat=True)) == ["photos", "privacy"]
+    assert list(registration.bookings.values_list("session_id", "status")) == [
+        (forum.pk, SessionBooking.Status.BOOKED)
+    ]
+    assert list(SentEmail.objects.values_list("kind", "to")) == [
+        (SentEmail.Kind.CONFIRM_ADDRESS, "nima@example.org")
+    ]
+
+    page = client.get(response["Location"])
+
+    text = _page_text(page)
+    assert "Wir haben eine E-Mail an nima@example.org gesendet." in text
+    assert "Ihr Platz bei der Konferenz ist für Sie reserviert." in text
+    assert "Forum Sprache" in text
+    assert "Ihre E-Mail-Adresse ist noch nicht bestätigt." in text
+
+
+def test_register_on_a_full_conference_puts_on_the_waiting_list(client):
+    conference = ConferenceFactory(capacity=1, seats_taken=1)
+
+    response = client.post(_register_url(conference), _data(conference))
+    page = client.get(response["Location"])
+
+    assert Registration.objects.get().status == Registration.Status.WAITLISTED
+    assert "Sie stehen auf der Warteliste." in _page_text(page)
+    assert "Ihr Platz auf der Warteliste: 1." in _page_text(page)
+
+
+@pytest.mark.parametrize(
+    ("first_name", "last_name"),
+    [("Nima", "Zaeri-Esfahani"), ("Lucia", "Kühne-Hörmann"), ("مريم", "العلي")],
+)
+def test_register_unicode_names_are_stored_and_shown(client, conference, first_name, last_name):
+    response = _register(client, conference, first_name=first_name, last_name=last_name)
+    registration = Registration.objects.get()
+    manage = client.get(_manage_url(registration))
+
+    assert response.status_code == 302
+    assert (registration.first_name, registration.last_name) == (first_name, last_name)
+    assert f"{first_name} {last_name}" in manage.content.decode()
+
+
+def test_register_empty_submission_keeps_nothing_and_lists_the_errors(client, conference):
+    response = client.post(_register_url(conference), {})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert _field_errors(response, "first_name") == ["Bitte geben Sie Ihren Vornamen an."]
+    assert _field_errors(response, "email") == ["Bitte geben Sie Ihre E-Mail-Adresse an."]
+    assert '<a href="#id_first_name">Vorname: Bitte geben Sie Ihren Vornamen an.</a>' in html
+    assert 'aria-describedby="id_first_name_error"' in html
+    assert "<title>Fehler: Anmeldung: Regionalkonferenz Kassel" in html
+
+
+def test_register_invalid_email_error_beside_the_field_and_input_kept(client, conference):
+    response = _register(client, conference, email="nima@@example")
+
+    html = response.content.decode()
+    assert Registration.objects.count() == 0
+    assert _field_errors(response, "email") == [
+        "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@beispiel.de."
+    ]
+    assert 'value="nima@@example"' in html
+    assert 'value="Zaeri-Esfahani"' in html
+    assert "Induktionsschleife\r\nRampe</textarea>" in html
+
+
+def test_register_over_long_text_is_a_field_error_not_a_database_error(client, conference):
+    response = _register(client, conference, last_name="x" * 101, dietary_notes="y" * 301)
+
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert _field_errors(response, "last_name") == [
+        "Bitte sicherstellen, dass der Wert aus höchstens 100 Zeichen besteht. "
+        "(Er besteht aus 101 Zeichen.)"
+    ]
+    assert len(_field_errors(response, "dietary_notes")) == 1
+
+
+def test_register_control_characters_are_a_field_error(client, conference):
+    response = _register(client, conference, first_name="Ni\x00ma", organisation="Kreis\x1b")
+
+    assert Registration.objects.count() == 0
+    assert _field_errors(response, "first_name") == [
+        "Bitte entfernen Sie die Steuerzeichen aus diesem Feld."
+    ]
+    assert _field_errors(response, "organisation") == [
+        "Bitte entfernen Sie die Steuerzeichen aus diesem Feld."
+    ]
+
+
+def test_register_duplicate_address_offers_to_resend_the_link(client, conference):
+    _registered(conference, email="Nima@Example.org")
+
+    response = _register(client, conference, email="nima@example.org")
+
+    html = response.content.decode()
+    assert Registration.objects.count() == 1
+    assert _field_errors(response, "email") == [
+        "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung zu dieser Konferenz. Wir können "
+        "Ihnen den persönlichen Link zu Ihrer Anmeldung erneut zusenden. Link zu Ihrer Anmeldung "
+        "erneut zusenden lassen"
+    ]
+    lost_link = reverse("registrations:lost_link", kwargs={"slug": conference.slug})
+    assert f'<a href="{lost_link}">Link zu Ihrer Anmeldung erneut zusenden lassen</a>' in html
+
+
+def test_register_double_submission_lands_on_the_same_page_once(client, conference):
+    data = _data(conference)
+
+    first = client.post(_register_url(conference), data)
+    second = client.post(_register_url(conference), data)
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second["Location"] == first["Location"]
+    assert Registration.objects.count() == 1
+
+
+def test_register_double_submission_elsewhere_gets_the_duplicate_message(client, conference):
+    data = _data(conference)
+    client.post(_register_url(conference), data)
+    cache.clear()  # the second POST reached another process with its own cache
+
+    second = client.post(_register_url(conference), data)
+
+    assert second.status_code == 200
+    assert Registration.objects.count() == 1
+    assert _field_errors(second, "email")[0].startswith(
+        "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung"
+    )
+
+
+def test_register_too_fast_is_a_friendly_error_and_keeps_the_input(client, conference):
+    response = _register(client, conference, form_token=_token(conference, seconds_ago=0))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert "Das Formular wurde schneller abgeschickt, als es sich ausfüllen lässt." in html
+    assert 'value="Zaeri-Esfahani"' in html
+
+
+def test_register_too_fast_then_again_a_moment_later_succeeds(client, conference, settings):
+    settings.REGISTRATION_MIN_FILL_SECONDS = 1
+    first = _register(client, conference, form_token=_token(conference, seconds_ago=0))
+    renewed = re.search(r'name="form_token" value="([^"]+)"', first.content.decode()).group(1)
+    time.sleep(1.1)
+
+    second = _register(client, conference, form_token=renewed)
+
+    assert (first.status_code, second.status_code) == (200, 302)
+    assert Registration.objects.count() == 1
+
+
+def test_register_honeypot_filled_stores_nothing_and_says_why(client, conference):
+    response = _register(client, conference, website="https://spam.example")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert "weil ein Feld ausgefüllt war, das leer bleiben muss" in html
+    assert 'name="website" tabindex="-1" autocomplete="off"' in html
+    assert 'class="visually-hidden"  aria-hidden="true"' in html
+
+
+def test_register_session_filled_while_the_form_was_open(client, conference):
+    forum = WorkshopFactory(conference=conference, title="Forum Sprache", capacity=1)
+    slot = _slot(conference, forum)
+    token = _token(conference)  # shown while the forum had a seat
+    _registered(conference, email="first@example.org", session_ids=[forum.pk])
+
+    response = _register(client, conference, form_token=token, **{slot: str(forum.pk)})
+
+    html = response.content.decode()
+    assert Registration.objects.count() == 1
+    assert _field_errors(response, slot) == [
+        "Während Sie das Formular ausgefüllt haben, sind in diesem Programmpunkt alle Plätze "
+        "vergeben worden. Sie können einen anderen wählen oder sich auf die Warteliste setzen."
+    ]
+    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(response)
+    assert f'value="{forum.pk}"  id="id_{slot}_1" aria-invalid="true" checked' in html
+    assert 'value="Zaeri-Esfahani"' in html
+
+    renewed = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    again = _register(client, conference, form_token=renewed, **{slot: str(forum.pk)})
+
+    registration = Registration.objects.get(email="nima@example.org")
+    assert again.status_code == 302
+    assert list(registration.bookings.values_list("status", flat=True)) == ["waitlisted"]
+
+
+def test_register_conference_filled_while_the_form_was_open(client):
+    conference = ConferenceFactory(capacity=1)
+    token = _token(conference)
+    Conference.objects.filter(pk=conference.pk).update(seats_taken=1)
+
+    response = _register(client, conference, form_token=token)
+
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert "sind alle Plätze der Konferenz vergeben worden" in response.content.decode()
+    assert "Alle Plätze sind vergeben" in _page_text(response)
+
+    renewed = re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
+    _register(client, conference, form_token=renewed)
+
+    assert Registration.objects.get().status == Registration.Status.WAITLISTED
+
+
+# --- Abuse limits ------------------------------------------------------------------------------
+
+
+def test_register_rate_limit_per_address_answers_429(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_IP = "2/h"
+    for n in range(2):
+        _register(client, conference, email=f"p{n}@example.org")
+
+    response = _register(client, conference, email="p3@example.org")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    text = _page_text(response)
+    assert "Zu viele Anfragen" in text
+    assert "Bitte versuchen Sie es in" in text
+    assert "tagung@example.org" in text
+    assert Registration.objects.count() == 2
+
+
+def test_register_rate_limit_per_email_address(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_EMAIL = "2/h"
+    for _ in range(2):
+        _register(client, conference, email="same@example.org", form_token=_token(conference))
+
+    response = _register(client, conference, email="SAME@example.org", REMOTE_ADDR="10.0.0.9")
+
+    assert response.status_code == 429
+
+
+def test_register_rate_limit_can_be_lifted(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_IP = "1/h"
+    settings.REGISTRATION_RATE_LIMIT_ENABLED = False
+
+    responses = [_register(client, conference, email=f"p{n}@example.org") for n in range(3)]
+
+    assert [r.status_code for r in responses] == [302, 302, 302]
+
+
+def test_rate_limit_page_is_translated(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_IP = "0/h"
+
+    response = client.post(
+        "/en" + _register_url(conference), _data(conference), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 429
+    assert response["Content-Language"] == "en"
+
+
+def test_rate_limit_counts_an_ipv6_network_as_one_client(rf):
+    first = rf.get("/", REMOTE_ADDR="2001:db8:1:2::10")
+    second = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::1")
+    mapped = rf.get("/", REMOTE_ADDR="::ffff:192.0.2.7")
+
+    assert ratelimit.client_ip(first) == ratelimit.client_ip(second) == "2001:db8:1:2::/64"
+    assert ratelimit.client_ip(mapped) == "192.0.2.7"
+
+
+def test_rate_limit_reads_the_proxy_header_when_told(rf, settings):
+    settings.REGISTRATION_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.4", REMOTE_ADDR="10.0.0.1")
+
+    assert ratelimit.client_ip(request) == "198.51.100.4"
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("5/h", (5, 3600)), ("30/10m", (30, 600))])
+def test_rate_limit_rates_are_read_from_settings_strings(rate, expected):
+    parsed = ratelimit.Rate.parse(rate)
+
+    assert (parsed.limit, parsed.period) == expected
+
+
+# --- Confirm and manage ------------------------------------------------------------------------
+
+
+def test_confirm_link_confirms_and_links_the_manage_page(client, conference):
+    registration = _registered(conference)
+
+    response = client.get(_manage_url(registration, "confirm"))
+
+    registration.refresh_from_db()
+    assert response.status_code == 200
+    assert registration.status == Registration.Status.CONFIRMED
+    assert registration.email_confirmed_at is not None
+    assert "Vielen Dank: Ihre E-Mail-Adresse ist bestätigt" in _page_text(response)
+    assert f'href="{_manage_url(registration)}"' in response.content.decode()
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_confirm_link_of_a_cancelled_registration_says_it_expired(client, conference):
+    registration = _registered(conference)
+    services.cancel_registration(registration=registration)
+
+    response = client.get(_manage_url(registration, "confirm"))
+
+    assert response.status_code == 409
+    assert "Diese Anmeldung ist nicht mehr gültig" in _page_text(response)
+
+
+def test_manage_page_shows_the_registration(client, conference):
+    forum = WorkshopFactory(conference=conference, title="Forum Arbeit")
+    registration = _registered(
+        conference, session_ids=[forum.pk], organisation="Stadt Wiesbaden", region="Rhein-Main"
+    )
+
+    response = client.get(_manage_url(registration))
+
+    text = _page_text(response)
+    assert response.status_code == 200
+    assert "Ina Jerenashvili" in text
+    assert "Stadt Wiesbaden" in text
+    assert "Forum Arbeit" in text
+    assert "Datenschutzhinweise zur Kenntnis genommen" in text
+    assert {"no-store", "private"} <= set(response["Cache-Control"].split(", "))
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_manage_with_a_wrong_token_is_404_and_the_token_is_not_logged(client, conference, caplog):
+    registration = _registered(conference)
+    wrong = "wrong-" + registration.token[6:]
+    url = reverse(
+        "registrations:manage", kwargs={"public_id": registration.public_id, "token": wrong}
+    )
+
+    with caplog.at_level(logging.INFO):
+        response = client.get(url)
+
+    assert response.status_code == 404
+    assert str(registration.public_id) in caplog.text
+    assert wrong not in caplog.text
+    assert "[redacted]" in caplog.text
+
+
+def test_manage_wrong_tokens_are_rate_limited(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_TOKEN_IP = "2/h"
+    registration = _registered(conference)
+    url = reverse(
+        "registrations:manage", kwargs={"public_id": registration.public_id, "token": "guess"}
+    )
+
+    statuses = [client.get(url).status_code for _ in range(3)]
+    valid = client.get(_manage_url(registration))
+
+    assert statuses == [404, 404, 429]
+    assert valid.status_code == 200
+
+
+def test_manage_data_saves_corrections(client, conference):
+    registration = _registered(conference)
+    data = {
+        "first_name": "Ina",
+        "last_name": "Kühne-Hörmann",
+        "email": "ina@example.org",
+        "organisation": "Regierungspräsidium Kassel",
+        "accessibility_needs": "Gebärdensprache\nbitte",
+    }
+
+    response = client.post(_manage_url(registration, "manage_data"), data)
+
+    registration.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == _manage_url(registration)
+    assert (
+        registration.last_name,
+        registration.organisation,
+        registration.accessibility_needs,
+    ) == ("Kühne-Hörmann", "Regierungspräsidium Kassel", "Gebärdensprache\nbitte")
+    page = client.get(response["Location"])
+    assert "Ihre Angaben sind gespeichert." in _page_text(page)
+
+
+def test_manage_data_errors_beside_the_field(client, conference):
+    registration = _registered(conference)
+
+    response = client.post(
+        _manage_url(registration, "manage_data"),
+        {"first_name": "", "last_name": "X\x07", "email": "ina@example.org"},
+    )
+
+    registration.refresh_from_db()
+    assert response.status_code == 200
+    assert _field_errors(response, "first_name") == ["Bitte geben Sie Ihren Vornamen an."]
+    assert _field_errors(response, "last_name") == [
+        "Bitte entfernen Sie die Steuerzeichen aus diesem Feld."
+    ]
+    assert registration.last_name == "Jerenashvili"
+
+
+def test_manage_data_new_address_taken_is_a_field_error(client, conference):
+    registration = _registered(conference)
+    _registered(conference, email="taken@example.org")
+
+    response = client.post(
+        _manage_url(registration, "manage_data"),
+        {"first_name": "Ina", "last_name": "Jerenashvili", "email": "taken@example.org"},
+    )
+
+    assert response.status_code == 200
+    assert _field_errors(response, "email")[0].startswith(
+        "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung"
+    )
+
+
+def test_manage_sessions_changes_a_forum(client, conference):
+    start = conference.starts_at + timedelta(hours=2)
+    old = WorkshopFactory(conference=conference, starts_at=start, title="Forum Alt")
+    new = WorkshopFactory(conference=conference, starts_at=start, title="Forum Neu")
+    registration = _registered(conference, session_ids=[old.pk])
+    slot = _slot(conference, new)
+    page = client.get(_manage_url(registration, "manage_sessions"))
+    known_full = re.search(r'name="known_full" value="([^"]+)"', page.content.decode()).group(1)
+
+    response = client.post(
+        _manage_url(registration, "manage_sessions"), {slot: str(new.pk), "known_full": known_full}
+    )
+
+    assert response.status_code == 302
+    assert list(registration.bookings.values_list("session_id", flat=True)) == [new.pk]
+    assert "Forum Alt · Raum 1 – Ihr Platz" in _page_text(page)
+
+
+def test_manage_sessions_full_forum_is_reported_beside_the_slot(client, conference):
+    start = conference.starts_at + timedelta(hours=2)
+    old = WorkshopFactory(conference=conference, starts_at=start)
+    full = WorkshopFactory(conference=conference, starts_at=start, capacity=1)
+    registration = _registered(conference, session_ids=[old.pk])
+    slot = _slot(conference, full)
+    page = client.get(_manage_url(registration, "manage_sessions"))
+    known_full = re.search(r'name="known_full" value="([^"]+)"', page.content.decode()).group(1)
+    _registered(conference, email="other@example.org", session_ids=[full.pk])
+
+    response = client.post(
+        _manage_url(registration, "manage_sessions"), {slot: str(full.pk), "known_full": known_full}
+    )
+
+    assert response.status_code == 200
+    assert _field_errors(response, slot)[0].startswith("Während Sie das Formular ausgefüllt haben")
+    assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
+
+
+def test_cancel_asks_first_and_changes_nothing_on_get(client, conference):
+    registration = _registered(conference)
+
+    response = client.get(_manage_url(registration, "cancel"))
+
+    registration.refresh_from_db()
+    assert response.status_code == 200
+    assert "Möchten Sie Ihre Anmeldung zur Konferenz „Regionalkonferenz Kassel“ wirklich" in (
+        _page_text(response)
+    )
+    assert registration.status == Registration.Status.PENDING
+
+
+def test_cancel_post_cancels_and_promotes_the_next_person(
+    client, django_capture_on_commit_callbacks
+):
+    conference = ConferenceFactory(capacity=1)
+    registration = _registered(conference, email="first@example.org")
+    waiting = _registered(conference, email="next@example.org")
+    assert waiting.status == Registration.Status.WAITLISTED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_manage_url(registration, "cancel"))
+
+    registration.refresh_from_db()
+    waiting.refresh_from_db()
+    assert response.status_code == 302
+    assert registration.status == Registration.Status.CANCELLED
+    assert waiting.status == Registration.Status.PENDING
+    assert SentEmail.objects.filter(to="next@example.org", kind="seat_granted").count() == 1
+    page = client.get(response["Location"])
+    assert "Diese Anmeldung wurde am" in _page_text(page)
+    assert "Anmeldung stornieren" not in _page_text(page)
+
+
+def test_cancelled_registration_cannot_be_changed(client, conference):
+    registration = _registered(conference)
+    services.cancel_registration(registration=registration)
+
+    response = client.post(
+        _manage_url(registration, "manage_data"),
+        {"first_name": "X", "last_name": "Y", "email": "ina@example.org"},
+    )
+
+    registration.refresh_from_db()
+    assert response.status_code == 302
+    assert registration.first_name == "Ina"
+
+
+# --- Lost link ---------------------------------------------------------------------------------
+
+
+def test_lost_link_answers_the_same_for_known_and_unknown_addresses(
+    client, conference, django_capture_on_commit_callbacks
+):
+    _registered(conference, email="known@example.org")
+    url = reverse("registrations:lost_link", kwargs={"slug": conference.slug})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(url, {"email": "known@example.org"})
+        unknown = client.post(url, {"email": "unknown@example.org"})
+
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert client.get(known["Location"]).content == client.get(unknown["Location"]).content
+    assert list(SentEmail.objects.filter(kind="manage_link").values_list("to", flat=True)) == [
+        "known@example.org"
+    ]
+
+
+def test_lost_link_sent_page_does_not_tell_whether_registered(client, conference):
+    url = reverse("registrations:lost_link_sent", kwargs={"slug": conference.slug})
+
+    response = client.get(url)
+
+    assert "Wenn mit dieser Adresse eine Anmeldung zu dieser Konferenz besteht" in (
+        _page_text(response)
+    )
+
+
+def test_lost_link_is_rate_limited(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_IP = "2/h"
+    url = reverse("registrations:lost_link", kwargs={"slug": conference.slug})
+
+    statuses = [client.post(url, {"email": f"p{n}@example.org"}).status_code for n in range(3)]
+
+    assert statuses == [302, 302, 429]
+
+
+def test_lost_link_invalid_address_is_a_field_error(client, conference):
+    url = reverse("registrations:lost_link", kwargs={"slug": conference.slug})
+
+    response = client.post(url, {"email": "nobody"})
+
+    assert response.status_code == 200
+    assert _field_errors(response, "email") == [
+        "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@beispiel.de."
+    ]
+
+
+# --- Logs --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["confirm", "manage", "manage_data", "manage_sessions", "cancel"])
+def test_log_filter_redacts_the_token_of_every_private_url(name):
+    registration = Registration(public_id="6f1c1e0e-0c5e-4a47-9b59-3c0c1a2b3c4d", token="s3cr3t_-x")
+    url = _manage_url(registration, name)
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        (f"GET {url} HTTP/1.1", 200, 9),
+        None,
+    )
+
+    RedactTokensFilter().filter(record)
+
+    message = record.getMessage()
+    assert "s3cr3t_-x" not in message
+    assert "6f1c1e0e-0c5e-4a47-9b59-3c0c1a2b3c4d" in message
+    assert "[redacted]" in message
+
+
+def test_log_filter_leaves_other_urls_alone():
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/konferenz/x/",), None
+    )
+
+    RedactTokensFilter().filter(record)
+
+    assert record.getMessage() == "Not Found: /konferenz/x/"
+
+
+# --- The cached blank form ---------------------------------------------------------------------
+
+
+def test_cached_blank_form_equals_a_fresh_rendering(rf, conference):
+    from crispy_forms.utils import render_crispy_form
+    from django.middleware.csrf import get_token
+
+    from registrations.views import rendered_blank_form
+
+    WorkshopFactory(conference=conference, title="Forum <Sprache> & Arbeit", capacity=3)
+    WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2, seats_taken=2)
+    request = rf.get(_register_url(conference))
+    rendered_blank_form(request, RegistrationForm(conference=conference))  # fills the cache
+    form = RegistrationForm(conference=conference)
+
+    cached = rendered_blank_form(request, form)
+    fresh = render_crispy_form(form, context={"csrf_token": get_token(request)})
+
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert csrf.sub("", cached) == csrf.sub("", fresh)
+    assert "Forum &lt;Sprache&gt; &amp; Arbeit · Raum 1 – noch 3 Plätze frei" in cached
+
+
+def test_cached_blank_form_shows_the_seats_of_the_moment(client, conference):
+    forum = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2)
+    client.get(_register_url(conference))
+    forum.seats_taken = 2
+    forum.save()
+
+    response = client.get(_register_url(conference))
+
+    assert "Forum Arbeit · Raum 1 – ausgebucht – Warteliste" in _page_text(response)
