@@ -34,6 +34,9 @@ from conferences.models import (
     Speaker,
     Topic,
 )
+from registrations.models import Registration
+
+from .demo_registrations import seed_registrations
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -115,6 +118,7 @@ LABELS = (
     (Speaker, "Person im Programm", "Personen im Programm"),
     (SessionSpeaker, "Mitwirkung", "Mitwirkungen"),
     (Exhibitor, "ausstellende Organisation", "ausstellende Organisationen"),
+    (Registration, "Demo-Anmeldung", "Demo-Anmeldungen"),
 )
 
 
@@ -141,7 +145,9 @@ class Run:
     topics: dict = field(default_factory=dict)
 
 
-def seed(*, data_dir: Path = DATA_DIR, now: datetime | None = None) -> Counter:
+def seed(
+    *, data_dir: Path = DATA_DIR, now: datetime | None = None, registrations: bool = True
+) -> Counter:
     """Create whatever the data files describe and the database lacks; return the counts of
     created objects by model. Raises SeedError (and changes nothing) on an invalid entry."""
     run = Run(now=now or timezone.now())
@@ -149,11 +155,10 @@ def seed(*, data_dir: Path = DATA_DIR, now: datetime | None = None) -> Counter:
     with transaction.atomic():
         load_speakers(documents, run)
         load_series(documents, run)
-        load_conferences(documents, run)
-        # The next step goes here, inside the same transaction: demo registrations, a few
-        # hundred, created through registrations.services (never as raw rows, so that seat
-        # counters and waiting lists stay consistent), for the conferences load_conferences()
-        # returns. Not written yet: the services do not exist.
+        conferences = load_conferences(documents, run)
+        # Demo registrations through the services, for the past conferences created now.
+        if registrations:
+            run.created.update(seed_registrations(conferences, now=run.now))
     return run.created
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +23,8 @@ from conferences.models import (
     Speaker,
     Topic,
 )
+from registrations import services
+from registrations.models import Consent, Registration, SentEmail
 from seeds import loader
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +78,12 @@ def people(session, role):
 
 @pytest.fixture
 def seeded():
+    """The programme data; the demo registrations (slower) only where a test is about them."""
+    return seed(without_registrations=True)
+
+
+@pytest.fixture
+def seeded_with_registrations():
     return seed()
 
 
@@ -84,14 +93,15 @@ def data_copy(tmp_path):
     return shutil.copytree(loader.DATA_DIR, tmp_path / "data")
 
 
-def test_seed_prints_what_it_created(seeded):
-    assert seeded == (
+def test_seed_prints_what_it_created(seeded_with_registrations):
+    assert seeded_with_registrations == (
         f"Demodaten angelegt: {ConferenceSeries.objects.count()} Konferenzreihen, "
         f"{Conference.objects.count()} Konferenzen, "
         f"{Session.objects.count()} Programmpunkte, "
         f"{Speaker.objects.count()} Personen im Programm, "
         f"{SessionSpeaker.objects.count()} Mitwirkungen, "
-        f"{Exhibitor.objects.count()} ausstellende Organisationen."
+        f"{Exhibitor.objects.count()} ausstellende Organisationen, "
+        f"{Registration.objects.count()} Demo-Anmeldungen."
     )
     assert Conference.objects.count() == 5
 
@@ -301,7 +311,7 @@ def test_seed_marks_invented_details_as_demo_data(seeded):
     assert all(e.email.endswith("@example.org") for e in Exhibitor.objects.all())
 
 
-def test_seed_second_run_changes_nothing(seeded):
+def test_seed_second_run_changes_nothing(seeded_with_registrations):
     before = snapshot()
 
     output = seed()
@@ -313,7 +323,7 @@ def test_seed_second_run_changes_nothing(seeded):
 def test_seed_keeps_an_organisers_edits(seeded):
     conference = Conference.objects.get(slug=KASSEL_2018)
     conference.title = "Regionalkonferenz Nordhessen 2018"
-    conference.capacity = 90
+    conference.capacity = 400
     conference.save()
     panel = conference.sessions.get(kind="panel")
     panel.title = "Podium: Land und Kommunen"
@@ -327,7 +337,7 @@ def test_seed_keeps_an_organisers_edits(seeded):
     assert output == "Demodaten: nichts zu tun, alles ist bereits angelegt."
     assert snapshot() == before
     conference.refresh_from_db()
-    assert (conference.title, conference.capacity) == ("Regionalkonferenz Nordhessen 2018", 90)
+    assert (conference.title, conference.capacity) == ("Regionalkonferenz Nordhessen 2018", 400)
     assert list(conference.sessions.filter(kind="panel").values_list("title", flat=True)) == [
         "Podium: Land und Kommunen"
     ]
@@ -454,3 +464,25 @@ def test_seed_malformed_entry_is_named_and_nothing_is_loaded(tmp_path, text, mes
 
     assert message in str(excinfo.value)
     assert Conference.objects.count() == 0
+
+
+def test_seed_registers_demo_participants_for_past_conferences_through_the_services(
+    seeded_with_registrations,
+):
+    past = Conference.objects.filter(ends_at__lt=timezone.now())
+    upcoming = Conference.objects.filter(ends_at__gte=timezone.now())
+
+    confirmed = {
+        c.slug: c.registrations.filter(status=Registration.Status.CONFIRMED).count() for c in past
+    }
+
+    assert 300 <= Registration.objects.count() <= 1000
+    assert confirmed == {c.slug: c.capacity for c in past}
+    assert all(c.status == Conference.Status.ARCHIVED for c in past)
+    assert Registration.objects.filter(conference__in=upcoming).count() == 0
+    for conference in Conference.objects.all():
+        assert services.stored_seat_counts(conference=conference) == services.recount_seats(
+            conference=conference
+        )
+    assert Registration.objects.exclude(consents__purpose=Consent.Purpose.PRIVACY).count() == 0
+    assert (SentEmail.objects.count(), len(mail.outbox)) == (0, 0)

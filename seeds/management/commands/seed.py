@@ -19,9 +19,15 @@ class Command(BaseCommand):
             help="Directory with the data files (default: seeds/data).",
         )
 
-    def handle(self, *args, data_dir, **options):
+        parser.add_argument(
+            "--without-registrations",
+            action="store_true",
+            help="Skip the demo registrations (faster; the programme data only).",
+        )
+
+    def handle(self, *args, data_dir, without_registrations, **options):
         try:
-            created = loader.seed(data_dir=data_dir)
+            created = loader.seed(data_dir=data_dir, registrations=not without_registrations)
         except loader.SeedError as exc:
             raise CommandError(f"Demodaten nicht geladen, nichts wurde geändert. {exc}") from exc
         self.stdout.write(loader.summarise(created))
