@@ -1,0 +1,556 @@
+import base64
+import logging
+import re
+import shutil
+import subprocess
+import zlib
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from conferences.models import SessionSpeaker
+from registrations import exports, pdf
+from registrations.models import Consent, Registration
+from tests.factories import (
+    ConferenceFactory,
+    ConsentFactory,
+    ExhibitorFactory,
+    RegistrationFactory,
+    SessionBookingFactory,
+    SessionSpeakerFactory,
+    SpeakerFactory,
+    UserFactory,
+    WorkshopFactory,
+    bulk_registrations,
+)
+
+UNICODE_NAMES = [
+    ("Leyla", "Zaeri-Esfahani"),
+    ("Eva", "Kühne-Hörmann"),
+    ("Ina", "Jerenashvili"),
+    ("ليلى", "العلي"),
+]
+
+# --- Reading reportlab's PDFs back (no PDF library is a dependency) ---------------------------
+
+
+def _objects(data: bytes) -> dict[int, bytes]:
+    return {int(m[1]): m[2] for m in re.finditer(rb"(\d+) 0 obj\s(.*?)endobj", data, re.S)}
+
+
+def _stream(body: bytes) -> bytes:
+    head, _, rest = body.partition(b"stream")
+    length = int(re.search(rb"/Length (\d+)", head)[1])
+    raw = rest[1 if rest.startswith(b"\n") else 2 :][:length]
+    if b"ASCII85Decode" in head:
+        raw = base64.a85decode(raw, adobe=True)
+    if b"FlateDecode" in head:
+        raw = zlib.decompress(raw)
+    return raw
+
+
+def _pdf_string(raw: bytes) -> bytes:
+    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+    def replace(m):
+        token = m[1]
+        if token[:1].isdigit():
+            return bytes([int(token, 8)])
+        return escapes.get(token, token)
+
+    return re.sub(rb"\\([0-7]{1,3}|.)", replace, raw, flags=re.S)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page, one drawn string a line, decoded with the fonts' ToUnicode maps."""
+    objects = _objects(data)
+    fonts = {}
+    for body in objects.values():
+        if b"/Type /Font" in body and (name := re.search(rb"/Name /(\S+)", body)):
+            cmap = {}
+            if to_unicode := re.search(rb"/ToUnicode (\d+) 0 R", body):
+                text = _stream(objects[int(to_unicode[1])])
+                chars = b"".join(re.findall(rb"beginbfchar(.*?)endbfchar", text, re.S))
+                for code, uni in re.findall(rb"<([0-9A-F]{2})> <([0-9A-F]+)>", chars):
+                    cmap[int(code, 16)] = bytes.fromhex(uni.decode()).decode("utf-16-be")
+            fonts[name[1]] = cmap
+    kids = re.search(rb"/Kids \[([^\]]*)\]", data)[1]
+    pages = []
+    for page in re.findall(rb"(\d+) 0 R", kids):
+        contents = int(re.search(rb"/Contents (\d+) 0 R", objects[int(page)])[1])
+        content = _stream(objects[contents])
+        font, lines = None, []
+        for m in re.finditer(rb"/(\S+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+            if m[1]:
+                font = fonts.get(m[1])
+                continue
+            raw = _pdf_string(m[2])
+            if font:
+                lines.append("".join(font.get(b, "?") for b in raw))
+            else:
+                lines.append(raw.decode("cp1252"))
+        pages.append("\n".join(lines))
+    return pages
+
+
+@pytest.fixture
+def conference(db):
+    starts = timezone.make_aware(datetime(2027, 5, 11, 9, 0))
+    return ConferenceFactory(
+        title="Regionalkonferenz Nordhessen",
+        slug="nordhessen",
+        city="Kassel",
+        venue_name="Kongress Palais Kassel",
+        starts_at=starts,
+        ends_at=starts + timedelta(days=1, hours=7),
+        registration_closes_at=starts - timedelta(days=2),
+    )
+
+
+@pytest.fixture
+def unicode_people(conference):
+    return [
+        RegistrationFactory(
+            conference=conference,
+            first_name=first,
+            last_name=last,
+            organisation=f"Organisation {n}",
+        )
+        for n, (first, last) in enumerate(UNICODE_NAMES)
+    ]
+
+
+@pytest.fixture
+def no_system_fonts(monkeypatch, settings):
+    monkeypatch.setattr(pdf, "FONT_DIRS", ())
+    settings.EXPORT_FONT_DIRS = []
+    pdf.fonts.cache_clear()
+    yield
+    pdf.fonts.cache_clear()
+
+
+# --- Fonts and right-to-left text -------------------------------------------------------------
+
+
+def test_a_unicode_font_from_the_system_is_used():
+    fonts = pdf.fonts()
+
+    assert (fonts.regular, fonts.bold) == ("TB-Sans", "TB-Sans-Bold")
+    assert {ord("ل"), ord("ü"), ord("ა"), 0xFEFB} <= fonts.coverage
+
+
+def test_visual_leaves_left_to_right_text_alone():
+    assert pdf.visual("Kühne-Hörmann (Kassel)") == "Kühne-Hörmann (Kassel)"
+
+
+def test_visual_joins_arabic_letters_and_reverses_them():
+    # ليلى العلي: lam initial, yeh medial, lam medial, alef maksura final; alef isolated,
+    # lam initial, ain medial, lam medial, yeh final; then in visual (right-to-left) order.
+    assert pdf.visual("ليلى العلي") == ("\ufef2\ufee0\ufecc\ufedf\ufe8d \ufef0\ufee0\ufef4\ufedf")
+
+
+def test_visual_keeps_latin_text_after_arabic_in_order():
+    assert pdf.visual("جمعية Kassel e.V.") == "\ufe94\ufef4\ufecc\ufee4\ufe9f Kassel e.V."
+
+
+def test_visual_uses_the_lam_alef_ligature():
+    assert pdf.visual("لا") == "\ufefb"
+
+
+def test_without_a_unicode_font_helvetica_prints_question_marks(no_system_fonts, caplog):
+    caplog.set_level(logging.WARNING, logger="tagungsbuero.exports")
+
+    printed = pdf.printable("Kühne-Hörmann ليلى")
+
+    assert (pdf.fonts().regular, printed) == ("Helvetica", "Kühne-Hörmann ????")
+    assert "No Unicode TrueType font" in caplog.text
+
+
+def test_without_a_unicode_font_pdfs_are_still_made(conference, unicode_people, no_system_fonts):
+    data = pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read()
+
+    text = pdf_pages(data)[0]
+    assert "Kühne-Hörmann, Eva" in text
+    assert "???? ,?????" in text
+
+
+# --- Sign-in sheets ---------------------------------------------------------------------------
+
+
+def test_sign_in_sheet_has_a_section_per_day_alphabetical_with_header_and_page_numbers(
+    conference, unicode_people
+):
+    RegistrationFactory(conference=conference, last_name="Özdemir", first_name="Ali")
+    RegistrationFactory(conference=conference, last_name="Abel", first_name="Anna")
+    RegistrationFactory(
+        conference=conference, last_name="Wartet", status=Registration.Status.WAITLISTED
+    )
+
+    pages = pdf_pages(pdf.sign_in_sheets(conference=conference).read())
+
+    assert len(pages) == 2
+    first = pages[0].splitlines()
+    assert first[:5] == [
+        "Regionalkonferenz Nordhessen",
+        "11.–12. Mai 2027 · Kongress Palais Kassel, Kassel",
+        "Unterschriftenliste · Dienstag, 11. Mai 2027",
+        "Nr.",
+        "Name",
+    ]
+    names = [line for line in first if "," in line and "·" not in line]
+    assert names == [
+        "Abel, Anna",
+        "Jerenashvili, Ina",
+        "Kühne-Hörmann, Eva",
+        "Özdemir, Ali",
+        "Zaeri-Esfahani, Leyla",
+        pdf.visual("العلي, ليلى"),
+    ]
+    assert "Unterschrift" in first
+    assert first[-1] == "Seite 1 von 1"
+    assert "Unterschriftenliste · Mittwoch, 12. Mai 2027" in pages[1]
+    assert pages[1].splitlines()[-1] == "Seite 1 von 1"
+
+
+def test_sign_in_sheet_of_one_day_counts_its_pages(conference):
+    bulk_registrations(conference, 60)
+
+    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 12)).read())
+
+    assert [p.splitlines()[-1] for p in pages] == [
+        "Seite 1 von 3",
+        "Seite 2 von 3",
+        "Seite 3 von 3",
+    ]
+    assert all("Mittwoch, 12. Mai 2027" in p for p in pages)
+    assert sum(p.count("Nachname") for p in pages) == 60
+
+
+def test_sign_in_sheet_of_a_session_lists_its_booked_participants(conference):
+    workshop = WorkshopFactory(conference=conference, title="Workshop Sprache", room="Raum 3")
+    other = WorkshopFactory(conference=conference, title="Workshop Arbeit")
+    for last, session in [("Berg", workshop), ("Adam", workshop), ("Cem", other)]:
+        SessionBookingFactory(
+            registration=RegistrationFactory(conference=conference, last_name=last),
+            session=session,
+        )
+
+    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, session=workshop).read())
+
+    lines = pages[0].splitlines()
+    starts = timezone.localtime(workshop.starts_at)
+    ends = timezone.localtime(workshop.ends_at)
+    assert lines[2:4] == [
+        "Unterschriftenliste · Workshop Sprache",
+        f"Dienstag, 11. Mai 2027, {starts:%H:%M}–{ends:%H:%M} Uhr · Raum 3",
+    ]
+    assert [line.split(",")[0] for line in lines if line.startswith(("Adam", "Berg", "Cem"))] == [
+        "Adam",
+        "Berg",
+    ]
+
+
+def test_sign_in_sheets_by_session_make_a_section_per_listed_session(conference):
+    WorkshopFactory(conference=conference, title="Workshop A")
+    WorkshopFactory(conference=conference, title="Workshop B")
+
+    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, by_session=True).read())
+
+    assert [p.splitlines()[2] for p in pages] == [
+        "Unterschriftenliste · Workshop A",
+        "Unterschriftenliste · Workshop B",
+    ]
+
+
+# --- Badges -----------------------------------------------------------------------------------
+
+
+def test_badges_on_a4_label_sheets_hold_eight_per_page(conference):
+    bulk_registrations(conference, 9)
+
+    export = pdf.badges(conference=conference, layout="a4")
+
+    pages = pdf_pages(export.read())
+    assert (export.filename, len(pages)) == ("namensschilder-nordhessen-a4.pdf", 2)
+    assert [p.count("Teilnehmende") for p in pages] == [8, 1]
+
+
+def test_a6_badges_are_one_per_page(conference):
+    bulk_registrations(conference, 3)
+
+    pages = pdf_pages(pdf.badges(conference=conference, layout="a6").read())
+
+    assert [p.count("Teilnehmende") for p in pages] == [1, 1, 1]
+
+
+def test_badges_show_name_organisation_and_role_for_every_kind_of_person(conference):
+    organiser = UserFactory(first_name="Olga", last_name="Orga")
+    conference.organisers.add(organiser)
+    RegistrationFactory(
+        conference=conference,
+        academic_title="Dr.",
+        first_name="Leyla",
+        last_name="Zaeri-Esfahani",
+        organisation="Stadt Kassel",
+    )
+    talk = WorkshopFactory(conference=conference)
+    SessionSpeakerFactory(
+        session=talk,
+        speaker=SpeakerFactory(first_name="Rita", last_name="Rednerin", organisation="Uni"),
+    )
+    SessionSpeakerFactory(
+        session=talk,
+        speaker=SpeakerFactory(first_name="Mo", last_name="Moderator", organisation="Radio"),
+        role=SessionSpeaker.Role.MODERATOR,
+    )
+    ExhibitorFactory(
+        conference=conference,
+        organisation="Beratungsstelle",
+        contact_name="Ex Hibit",
+        staff_count=2,
+    )
+    ExhibitorFactory(conference=conference, status="rejected", organisation="Abgelehnt")
+
+    entries = pdf.badge_entries(conference)
+    text = "\n".join(pdf_pages(pdf.badges(conference=conference).read()))
+
+    assert [(e.name, e.organisation, e.role) for e in entries] == [
+        ("Dr. Leyla Zaeri-Esfahani", "Stadt Kassel", "participant"),
+        ("Rita Rednerin", "Uni", "speaker"),
+        ("Mo Moderator", "Radio", "moderator"),
+        ("Ex Hibit", "Beratungsstelle", "exhibitor"),
+        ("", "Beratungsstelle", "exhibitor"),
+        ("Olga Orga", "", "organiser"),
+    ]
+    for word in (
+        "Teilnehmende",
+        "Referierende",
+        "Moderation",
+        "Ausstellende",
+        "Organisationsteam",
+        "Dr. Leyla",
+        "Zaeri-Esfahani",
+        "Stadt Kassel",
+    ):
+        assert word in text
+
+
+def test_badge_roles_differ_in_word_shape_and_pattern_not_only_colour():
+    styles = pdf.BADGE_STYLES.values()
+
+    assert [s.label for s in styles] == [
+        "Teilnehmende",
+        "Referierende",
+        "Moderation",
+        "Ausstellende",
+        "Organisationsteam",
+    ]
+    assert len({s.shape for s in styles}) == len({s.pattern for s in styles}) == 5
+
+
+def test_badges_can_be_limited_to_roles(conference):
+    RegistrationFactory(conference=conference)
+    ExhibitorFactory(conference=conference)
+
+    entries = pdf.badge_entries(conference, roles=["exhibitor"])
+
+    assert [e.role for e in entries] == ["exhibitor"]
+
+
+def test_a_registered_speaker_gets_one_badge_with_the_check_in_code(conference):
+    registration = RegistrationFactory(conference=conference, first_name="Rita", last_name="Rot")
+    SessionSpeakerFactory(
+        session=WorkshopFactory(conference=conference),
+        speaker=SpeakerFactory(first_name="Rita", last_name="Rot"),
+    )
+
+    entries = pdf.badge_entries(conference)
+
+    assert [(e.name, e.role, e.code) for e in entries] == [
+        ("Rita Rot", "speaker", exports.checkin_code_for(registration))
+    ]
+
+
+def test_participant_badges_carry_the_check_in_code_and_no_personal_data(conference):
+    registration = RegistrationFactory(conference=conference, email="leyla@example.org")
+
+    (entry,) = pdf.badge_entries(conference)
+    data = pdf.badges(conference=conference, layout="a6").read()
+
+    assert exports.registration_id_from_checkin_code(entry.code) == registration.pk
+    assert b"leyla@example.org" not in data
+    assert registration.token.encode() not in data
+    assert "leyla@example.org" not in "\n".join(pdf_pages(data))
+
+
+@pytest.mark.skipif(
+    not (shutil.which("zbarimg") and shutil.which("pdftoppm")),
+    reason="needs zbarimg and pdftoppm (Debian: zbar-tools, poppler-utils)",
+)
+def test_badge_qr_code_scans_to_the_check_in_code(conference, tmp_path):
+    registration = RegistrationFactory(conference=conference)
+    (tmp_path / "badge.pdf").write_bytes(pdf.badges(conference=conference, layout="a6").read())
+
+    subprocess.run(
+        [shutil.which("pdftoppm"), "-r", "150", "-png", tmp_path / "badge.pdf", tmp_path / "page"],
+        check=True,
+    )
+    scanned = subprocess.run(
+        [shutil.which("zbarimg"), "--raw", "-q", *sorted(tmp_path.glob("page*.png"))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+    assert scanned == exports.checkin_code_for(registration)
+
+
+def test_badges_of_unicode_names_print_every_character(conference, unicode_people):
+    text = " ".join(pdf_pages(pdf.badges(conference=conference).read())).replace("\n", " ")
+
+    for first, last in UNICODE_NAMES:
+        assert pdf.visual(f"{first} {last}") in text
+    assert "?" not in text
+
+
+# --- Certificates -----------------------------------------------------------------------------
+
+
+def test_certificates_are_one_page_per_confirmed_participant(conference, unicode_people):
+    RegistrationFactory(conference=conference, status=Registration.Status.WAITLISTED)
+
+    pages = pdf_pages(pdf.certificates(conference=conference).read())
+
+    assert len(pages) == 4
+    lines = pages[0].splitlines()
+    assert lines[:3] == [
+        "Teilnahmebescheinigung",
+        "Hiermit wird bestätigt, dass",
+        "Ina Jerenashvili",
+    ]
+    assert "„Regionalkonferenz Nordhessen“" in lines
+    assert (
+        "vom Dienstag, 11. Mai 2027 bis Mittwoch, 12. Mai 2027 in Kassel (Kongress Palais Kassel) "
+        "teilgenommen hat." in pages[0].replace("\n", " ")
+    )
+    assert [p.splitlines()[2] for p in pages] == [
+        "Ina Jerenashvili",
+        "Eva Kühne-Hörmann",
+        "Leyla Zaeri-Esfahani",
+        pdf.visual("ليلى العلي"),
+    ]
+
+
+def test_a_single_certificate(conference, unicode_people):
+    export = pdf.certificates(conference=conference, registration=unicode_people[1])
+
+    pages = pdf_pages(export.read())
+
+    assert (export.filename, len(pages), pages[0].splitlines()[2]) == (
+        f"teilnahmebescheinigungen-nordhessen-{unicode_people[1].pk}.pdf",
+        1,
+        "Eva Kühne-Hörmann",
+    )
+
+
+# --- Lists as PDF -----------------------------------------------------------------------------
+
+
+def test_participant_list_pdf_holds_names_and_organisations_of_consenting_people(conference):
+    listed = RegistrationFactory(
+        conference=conference, first_name="Ina", last_name="Jerenashvili", organisation="Uni"
+    )
+    ConsentFactory(registration=listed, purpose=Consent.Purpose.PARTICIPANT_LIST)
+    RegistrationFactory(conference=conference, last_name="Nicht-Gelistet")
+
+    pages = pdf_pages(exports.participant_list(conference=conference, fmt="pdf").read())
+
+    assert "Ina Jerenashvili\nUni" in pages[0]
+    assert "Nicht-Gelistet" not in pages[0]
+    assert listed.email not in pages[0]
+
+
+def test_catering_pdf_has_the_three_tables(conference):
+    RegistrationFactory(
+        conference=conference,
+        first_name="Omar",
+        last_name="Haddad",
+        diet=Registration.Diet.VEGAN,
+        accessibility_needs="Gebärdensprachdolmetschung",
+    )
+
+    pages = pdf_pages(exports.catering_summary(conference=conference, fmt="pdf").read())
+
+    assert [p.splitlines()[2] for p in pages] == [
+        "Ernährung",
+        "Hinweise zur Ernährung",
+        "Unterstützungsbedarf",
+    ]
+    assert "vegan\n1" in pages[0]
+    assert "Haddad, Omar" in pages[2]
+    assert "Gebärdensprachdolmetschung" in pages[2]
+
+
+def test_formula_like_text_in_pdfs_is_printed_as_it_was_typed(conference):
+    RegistrationFactory(conference=conference, first_name="Omar", last_name="=Haddad")
+
+    text = pdf_pages(pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read())[0]
+
+    assert "=Haddad, Omar" in text
+
+
+# --- Query counts and the log -----------------------------------------------------------------
+
+PDF_EXPORTS = {
+    "sign-in-days": lambda c, s: pdf.sign_in_sheets(conference=c),
+    "sign-in-session": lambda c, s: pdf.sign_in_sheets(conference=c, session=s),
+    "sign-in-by-session": lambda c, s: pdf.sign_in_sheets(conference=c, by_session=True),
+    "badges-a4": lambda c, s: pdf.badges(conference=c),
+    "badges-a6": lambda c, s: pdf.badges(conference=c, layout="a6"),
+    "certificates": lambda c, s: pdf.certificates(conference=c),
+    "participant-list": lambda c, s: exports.participant_list(conference=c, fmt="pdf"),
+    "catering": lambda c, s: exports.catering_summary(conference=c, fmt="pdf"),
+}
+
+
+@pytest.mark.parametrize("name", PDF_EXPORTS)
+def test_pdf_queries_do_not_grow_with_rows(conference, name):
+    run = PDF_EXPORTS[name]
+    sessions = [WorkshopFactory(conference=conference), WorkshopFactory(conference=conference)]
+    SessionSpeakerFactory(session=sessions[0])
+    ExhibitorFactory(conference=conference)
+    extra = {"accessibility_needs": "Aufzug", "dietary_notes": "ohne Nüsse"}
+    consents = [Consent.Purpose.PARTICIPANT_LIST]
+    bulk_registrations(conference, 1, sessions=sessions, consents=consents, **extra)
+    with CaptureQueriesContext(connection) as one:
+        small = len(run(conference, sessions[0]).read())
+
+    bulk_registrations(conference, 199, sessions=sessions, consents=consents, start=1, **extra)
+    with CaptureQueriesContext(connection) as many:
+        large = len(run(conference, sessions[0]).read())
+
+    assert large > small
+    assert len(many) == len(one)
+
+
+def test_every_pdf_export_is_logged(conference, caplog):
+    user = UserFactory(username="orga")
+    bulk_registrations(conference, 3)
+    caplog.set_level(logging.INFO, logger="tagungsbuero.exports")
+
+    pdf.sign_in_sheets(conference=conference, user=user)
+    pdf.badges(conference=conference, user=user, layout="a6")
+    pdf.certificates(conference=conference, user=user)
+    exports.participant_list(conference=conference, user=user, fmt="pdf")
+    exports.catering_summary(conference=conference, user=user, fmt="pdf")
+
+    assert [(r.export_kind, r.export_format, r.user_id, r.row_count) for r in caplog.records] == [
+        ("sign_in_sheet", "pdf", user.pk, 6),
+        ("badges_a6", "pdf", user.pk, 3),
+        ("certificates", "pdf", user.pk, 3),
+        ("participant_list", "pdf", user.pk, 0),
+        ("catering", "pdf", user.pk, 7),
+    ]
