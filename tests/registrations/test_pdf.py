@@ -1,7 +1,7 @@
 import base64
 import logging
-import re
 import os
+import re
 import shutil
 import subprocess
 import zlib
