@@ -11,18 +11,42 @@ Invariants kept here:
 - Bad input comes back as a form error, never as a server error (`OrganiserAdminForm`).
 - Every changelist issues the same number of queries for 1 row and for many: related objects come
   from `list_select_related` or one prefetch, related counts from counters or annotations.
+- Who sees what (`OrganiserScopeMixin`): superusers see everything; other staff see only the
+  conferences they organise (`Conference.organisers`) and what belongs to them. Every queryset
+  of a conference-bound model admin is narrowed (`CONFERENCE_PATHS` says how a model reaches its
+  conference; `registrations.admin` adds its models), so that the changelist, the change, delete
+  and history pages of another conference's object answer 404, actions never reach its rows,
+  and foreign-key choices and conference filters offer only visible conferences. Speakers are
+  shared between conferences and public on the programme pages: every organiser sees all of them
+  and may add speakers, but may change only those who appear in no other organiser's
+  conference. Series, topics and legal texts are shared and, for the Organisationsteam group,
+  read-only. Which conferences an organiser may see is the rule of
+  `registrations.exports.conferences_visible_to` too (a test keeps the two in step).
+- History (django-simple-history) is shown as "Änderungsverlauf" and never reverted from the
+  admin: a revert would write seat counters and states past the services.
 """
+
+from datetime import datetime
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models
 from django.db.models import Count, Prefetch
-from django.utils import timezone
+from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange, ModelDelta
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import (
     Conference,
@@ -36,6 +60,164 @@ from .models import (
 
 #: Maintained only by `registrations.services`; the admin shows them and never writes them.
 SEAT_COUNTERS = ("seats_taken", "waitlist_count")
+
+
+# --- Who sees what ----------------------------------------------------------------------------
+
+
+def organised_conferences(user):
+    """The conferences `user` may see in the admin: every one for superusers, the ones they
+    organise for other active staff, none for anyone else."""
+    conferences = Conference.objects.all()
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return conferences.none()
+    if user.is_superuser:
+        return conferences
+    return conferences.filter(organisers=user)
+
+
+#: How a conference-bound model reaches its conference ("" for Conference itself). Models not
+#: listed are shared between conferences. `registrations.admin` adds its own models.
+CONFERENCE_PATHS = {Conference: "", Session: "conference", Exhibitor: "conference"}
+
+
+def visible_to(user, queryset):
+    """`queryset` narrowed to the objects of the conferences `user` may see (unchanged for
+    superusers and for shared models)."""
+    if user.is_superuser:
+        return queryset
+    path = CONFERENCE_PATHS.get(queryset.model)
+    if path is None:
+        return queryset
+    conferences = organised_conferences(user).values("pk")
+    return queryset.filter(**{f"{path}__in" if path else "pk__in": conferences})
+
+
+class VisibleConferenceListFilter(admin.RelatedFieldListFilter):
+    """Django's filter for a conference relation, offering only the visible conferences (the
+    stock one lists every conference, titles of drafts included)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(c.pk, str(c)) for c in organised_conferences(request.user)]
+
+
+class OrganiserScopeMixin:
+    """Narrows the admin to the conferences the user may see (see the module docstring).
+
+    An object outside them is "not found" (404) on every page, instead of Django's redirect to the
+    index; foreign keys offer only visible objects.
+    """
+
+    def get_queryset(self, request):
+        return visible_to(request.user, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and db_field.related_model in CONFERENCE_PATHS:
+            kwargs["queryset"] = visible_to(
+                request.user, db_field.related_model._default_manager.all()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ScopedInlineMixin:
+    """Foreign-key choices of an inline limited like those of its parent admin."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and db_field.related_model in CONFERENCE_PATHS:
+            kwargs["queryset"] = visible_to(
+                request.user, db_field.related_model._default_manager.all()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class LabelledHistoryHelper(HistoricalRecordContextHelper):
+    """Changes are shown as people read them: choices with their labels ("Bestätigt", not
+    "confirmed"), moments in local time."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None:
+            return "–"
+        if field.choices and not isinstance(value, list | tuple):
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, datetime):
+            return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Shows the change history ("Änderungsverlauf") of objects the user may see; never reverts.
+
+    simple-history's own views fall back to the history of objects outside `get_queryset` (it
+    shows deleted objects that way) and can revert an object to an old version; both are closed
+    here: a revert would write states and counters past the services.
+    """
+
+    def _visible_or_404(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not request.user.is_superuser:
+            self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_view_title(self, request, obj):
+        return _("Änderungsverlauf: %(object)s") % {"object": obj}
+
+    def history_form_view_title(self, request, obj):
+        return _("Frühere Fassung: %(object)s") % {"object": obj}
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return LabelledHistoryHelper(self.model, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # simple-history compares only editable fields; the states the services set (address
+        # confirmed, reason of a cancellation, check-in) are exactly what the history is for.
+        newer = None
+        for older in historical_records:
+            if newer is not None:
+                helper = self.get_historical_record_context_helper(request, newer)
+                newer.history_delta_changes = helper.context_for_delta_changes(
+                    history_delta(older, newer)
+                )
+            newer = older
+
+
+def _history_value(record, field):
+    if isinstance(field, models.ForeignKey):
+        try:
+            return getattr(record, field.name)
+        except field.related_model.DoesNotExist:
+            return getattr(record, field.attname)
+    return getattr(record, field.attname)
+
+
+def history_delta(older, newer) -> ModelDelta:
+    """Every tracked field that differs between two historical records, editable or not."""
+    changes = []
+    for field in newer.tracked_fields:
+        if field.primary_key:
+            continue
+        old, new = _history_value(older, field), _history_value(newer, field)
+        if old != new:
+            changes.append(ModelChange(field.name, old, new))
+    return ModelDelta(changes, [change.field for change in changes], older, newer)
 
 
 # --- Shared building blocks (registrations.admin uses them too) ------------------------------
@@ -332,7 +514,7 @@ class SessionInline(SeatCountersMixin, admin.TabularInline):
 
 
 @admin.register(Conference)
-class ConferenceAdmin(FieldsetsWithRestMixin, SeatCountersMixin, admin.ModelAdmin):
+class ConferenceAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, SeatCountersMixin, HistoryAdmin):
     form = OrganiserAdminForm
     list_display = (
         "title",
@@ -391,6 +573,13 @@ class ConferenceAdmin(FieldsetsWithRestMixin, SeatCountersMixin, admin.ModelAdmi
             _("Öffentliche Seite ansehen"),
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            # Who organises a conference decides who sees it: superusers choose.
+            readonly = (*readonly, "organisers")
+        return readonly
+
     def get_object(self, request, object_id, from_field=None):
         conference = super().get_object(request, object_id, from_field)
         if conference is not None and request.method == "POST":
@@ -405,6 +594,9 @@ class ConferenceAdmin(FieldsetsWithRestMixin, SeatCountersMixin, admin.ModelAdmi
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            # Whoever else may add a conference organises it (or would not see it again).
+            form.instance.organisers.add(request.user)
         seats_changed = "capacity" in form.changed_data or any(
             "capacity" in inline_form.changed_data
             for formset in formsets
@@ -454,7 +646,7 @@ class SessionSpeakerInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(FieldsetsWithRestMixin, SeatCountersMixin, admin.ModelAdmin):
+class SessionAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, SeatCountersMixin, HistoryAdmin):
     form = SessionAdminForm
     list_display = (
         "title",
@@ -466,7 +658,7 @@ class SessionAdmin(FieldsetsWithRestMixin, SeatCountersMixin, admin.ModelAdmin):
         "speaker_names",
         *SEAT_COLUMNS,
     )
-    list_filter = ("conference", "kind", "is_bookable", "topic")
+    list_filter = (("conference", VisibleConferenceListFilter), "kind", "is_bookable", "topic")
     list_select_related = ("conference", "topic")
     search_fields = ("title", "room", "conference__title", "conference__city")
     date_hierarchy = "starts_at"
@@ -533,7 +725,7 @@ class SpeakerAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
     form = OrganiserAdminForm
     list_display = ("last_name", "first_name", "academic_title", "organisation", "session_count")
     list_display_links = ("last_name", "first_name")
-    list_filter = ("sessions__conference",)
+    list_filter = (("sessions__conference", VisibleConferenceListFilter),)
     search_fields = ("last_name", "first_name", "organisation", "position")
     prepopulated_fields = {"slug": ("first_name", "last_name")}
     fieldsets = (
@@ -545,6 +737,23 @@ class SpeakerAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_session_count=Count("roles", distinct=True))
 
+    def _only_in_own_conferences(self, request, speaker):
+        if request.user.is_superuser or speaker is None:
+            return True
+        own = organised_conferences(request.user).values("pk")
+        return not speaker.roles.exclude(session__conference__in=own).exists()
+
+    def has_change_permission(self, request, obj=None):
+        # Speakers are shared: a change would show on another organiser's programme too.
+        return super().has_change_permission(request, obj) and self._only_in_own_conferences(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._only_in_own_conferences(
+            request, obj
+        )
+
     @admin.display(description=_("Programmpunkte"), ordering="_session_count")
     def session_count(self, obj):
         return obj._session_count
@@ -554,7 +763,7 @@ class SpeakerAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
 
 
 @admin.register(Exhibitor)
-class ExhibitorAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
+class ExhibitorAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin):
     form = OrganiserAdminForm
     list_display = (
         "organisation",
@@ -567,7 +776,13 @@ class ExhibitorAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
         "staff_count",
         "created_at",
     )
-    list_filter = ("conference", "status", "topic", "needs_power", "needs_pinboard")
+    list_filter = (
+        ("conference", VisibleConferenceListFilter),
+        "status",
+        "topic",
+        "needs_power",
+        "needs_pinboard",
+    )
     list_select_related = ("conference", "topic")
     search_fields = ("organisation", "project", "contact_name", "email", "stand")
     date_hierarchy = "created_at"

@@ -3,6 +3,10 @@
 Seat counters (`seats_taken`, `waitlist_count`) on Conference and Session are maintained only by
 `registrations.services`, inside transactions that lock the row first; a check constraint makes
 sure no counter ever exceeds its capacity, whatever the code above it does.
+
+Conference, Session and Exhibitor keep a change history (django-simple-history: who, when,
+what). The counters are left out of it: the services change them with UPDATE statements, which
+history never sees, so a snapshot of them would show changes nobody made in that edit.
 """
 
 from django.conf import settings
@@ -13,6 +17,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class ConferenceSeries(models.Model):
@@ -95,6 +100,7 @@ class Conference(models.Model):
     updated_at = models.DateTimeField(_("geändert"), auto_now=True)
 
     objects = ConferenceQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["seats_taken", "waitlist_count", "updated_at"])
 
     class Meta:
         verbose_name = _("Konferenz")
@@ -257,6 +263,7 @@ class Session(models.Model):
     )
 
     objects = SessionQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["seats_taken", "waitlist_count"])
 
     class Meta:
         verbose_name = _("Programmpunkt")
@@ -389,6 +396,8 @@ class Exhibitor(models.Model):
         _("Status"), max_length=20, choices=Status.choices, default=Status.APPLIED
     )
     created_at = models.DateTimeField(_("eingegangen"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("Ausstellende Organisation")

@@ -51,6 +51,9 @@ SUBJECTS = {
     Kind.CANCELLED: _("Ihre Anmeldung ist storniert: %(title)s"),
     Kind.REMINDER: _("Erinnerung: %(title)s am %(date)s"),
     Kind.MANAGE_LINK: _("Ihr persönlicher Link: %(title)s"),
+    # Messages of the organisers carry their own subject (`organiser.send_message`); this one is
+    # only the fallback of `queue_email`.
+    Kind.MESSAGE: _("Nachricht des Organisationsteams: %(title)s"),
 }
 
 #: Kinds that carry the programme as an .ics file when the registration is confirmed.

@@ -14,6 +14,11 @@ Seat invariants kept by the services (and checked by `services.recount_seats`):
   deletes its bookings.
 - After every service call: no conference or session has a free seat while someone eligible waits
   for it (the waiting list is promoted in the same transaction that frees the seat).
+
+Registration, SessionBooking and Consent keep a change history (django-simple-history): every
+save records who (the logged-in user of the request, None for the system), when and what. The
+token never enters it. Rows written with `bulk_create` or `update()` are not recorded.
+`checked_in_at` is set by `registrations.organiser.check_in` (organisers at the door).
 """
 
 import secrets
@@ -25,6 +30,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from conferences.models import Conference, Session
 
@@ -144,11 +150,19 @@ class Registration(models.Model):
     reminder_sent_at = models.DateTimeField(
         _("Erinnerung versandt am"), null=True, blank=True, editable=False
     )
+    checked_in_at = models.DateTimeField(_("eingecheckt am"), null=True, blank=True, editable=False)
+
+    # The token is a secret: never copied into the history.
+    history = HistoricalRecords(excluded_fields=["token", "updated_at"])
 
     class Meta:
         verbose_name = _("Anmeldung")
         verbose_name_plural = _("Anmeldungen")
         ordering = ["conference", "last_name", "first_name"]
+        permissions = [
+            ("export_registration", _("Anmeldungen exportieren")),
+            ("message_participants", _("Nachrichten an Teilnehmende senden")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -208,6 +222,8 @@ class SessionBooking(models.Model):
         help_text=_("Bestimmt die Reihenfolge der Warteliste."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("Buchung")
         verbose_name_plural = _("Buchungen")
@@ -243,6 +259,8 @@ class Consent(models.Model):
     text_version = models.CharField(_("Fassung des Textes"), max_length=50)
     given_at = models.DateTimeField(_("erteilt am"))
     withdrawn_at = models.DateTimeField(_("widerrufen am"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("Einwilligung")
@@ -286,6 +304,7 @@ class SentEmail(models.Model):
         CANCELLED = "cancelled", _("Anmeldung storniert")
         REMINDER = "reminder", _("Erinnerung")
         MANAGE_LINK = "manage_link", _("Persönlicher Link")
+        MESSAGE = "message", _("Nachricht des Organisationsteams")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("in der Warteschlange")

@@ -207,3 +207,23 @@ def bulk_registrations(conference, count, *, sessions=(), consents=(), start=0, 
         for p in consents
     )
     return registrations
+
+
+class OrganiserFactory(UserFactory):
+    """Staff in the "Organisationsteam" group (created by a migration), organising the
+    conferences passed as `conferences=[...]`."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    is_staff = True
+
+    @factory.post_generation
+    def conferences(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Group
+
+        self.groups.add(Group.objects.get(name="Organisationsteam"))
+        for conference in extracted or ():
+            conference.organisers.add(self)

@@ -184,6 +184,7 @@ PAGES = {
             "Frei",
             "Warteliste",
             "Vorschau",
+            "Übersicht",
         ],
         "add_fields": [
             "title",

@@ -1,0 +1,474 @@
+"""Who sees what in the admin: organisers (staff in the "Organisationsteam" group, not
+superusers) see and export only the conferences they organise.
+
+The matrix: an organiser of conference A asks for every admin page of an object of A (answered
+with its content) and of conference B (answered 404, and nothing of B shows anywhere)."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from conferences.admin import organised_conferences
+from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
+from registrations import exports
+from registrations.admin_views import EXPORT_FORMATS
+from registrations.models import Consent, Registration, SentEmail, SessionBooking
+from tests.conferences.test_admin import admin_url
+from tests.factories import (
+    ConferenceFactory,
+    ConferenceSeriesFactory,
+    ConsentFactory,
+    ExhibitorFactory,
+    OrganiserFactory,
+    RegistrationFactory,
+    SessionBookingFactory,
+    SessionSpeakerFactory,
+    SpeakerFactory,
+    SuperuserFactory,
+    TopicFactory,
+    UserFactory,
+    WorkshopFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def build_conference(city):
+    conference = ConferenceFactory(title=f"Regionalkonferenz {city}", city=city)
+    workshop = WorkshopFactory(conference=conference, title=f"Workshop in {city}")
+    speaker = SessionSpeakerFactory(
+        session=workshop, speaker__last_name=f"Referentin{city}"
+    ).speaker
+    exhibitor = ExhibitorFactory(conference=conference, organisation=f"Beratungsstelle {city}")
+    registration = RegistrationFactory(
+        conference=conference,
+        last_name=f"Teilnehmerin{city}",
+        email=f"person.{city.lower()}@example.org",
+    )
+    booking = SessionBookingFactory(registration=registration, session=workshop)
+    consent = ConsentFactory(registration=registration, text_version=f"Fassung-{city}")
+    email = SentEmail.objects.create(
+        registration=registration,
+        to=registration.email,
+        subject=f"Ihre Anmeldung in {city}",
+        kind=SentEmail.Kind.CONFIRMED,
+    )
+    return SimpleNamespace(
+        conference=conference,
+        workshop=workshop,
+        speaker=speaker,
+        exhibitor=exhibitor,
+        registration=registration,
+        booking=booking,
+        consent=consent,
+        email=email,
+    )
+
+
+@pytest.fixture
+def own():
+    return build_conference("Kassel")
+
+
+@pytest.fixture
+def other():
+    return build_conference("Wiesbaden")
+
+
+@pytest.fixture
+def organiser(own):
+    return OrganiserFactory(conferences=[own.conference])
+
+
+@pytest.fixture
+def organiser_client(organiser):
+    client = Client()
+    client.force_login(organiser)
+    return client
+
+
+#: model admin → (attribute of the built conference, text that shows the object on its pages)
+MODELS = {
+    "conference": (Conference, "conference", lambda o: o.title),
+    "session": (Session, "workshop", lambda o: o.title),
+    "exhibitor": (Exhibitor, "exhibitor", lambda o: o.organisation),
+    "registration": (Registration, "registration", lambda o: o.email),
+    "sessionbooking": (SessionBooking, "booking", lambda o: o.registration.full_name),
+    "consent": (Consent, "consent", lambda o: o.registration.full_name),
+    "sentemail": (SentEmail, "email", lambda o: o.subject),
+}
+HISTORY_MODELS = ["conference", "session", "exhibitor", "registration", "sessionbooking", "consent"]
+OBJECT_VIEWS = ["change", "delete", "history"]
+
+
+def content_of(response):
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", errors="replace")
+    return response.content.decode()
+
+
+# --- The group ---------------------------------------------------------------------------------
+
+
+def test_the_organisation_team_group_has_the_permissions_of_running_a_conference():
+    group = Group.objects.get(name="Organisationsteam")
+
+    permissions = sorted(
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in group.permissions.select_related("content_type")
+    )
+
+    assert permissions == sorted(
+        [
+            "conferences.change_conference",
+            "conferences.view_conference",
+            "conferences.add_session",
+            "conferences.change_session",
+            "conferences.delete_session",
+            "conferences.view_session",
+            "conferences.add_sessionspeaker",
+            "conferences.change_sessionspeaker",
+            "conferences.delete_sessionspeaker",
+            "conferences.view_sessionspeaker",
+            "conferences.add_speaker",
+            "conferences.change_speaker",
+            "conferences.view_speaker",
+            "conferences.add_exhibitor",
+            "conferences.change_exhibitor",
+            "conferences.delete_exhibitor",
+            "conferences.view_exhibitor",
+            "conferences.view_conferenceseries",
+            "conferences.view_topic",
+            "conferences.view_legalpage",
+            "registrations.add_registration",
+            "registrations.change_registration",
+            "registrations.view_registration",
+            "registrations.export_registration",
+            "registrations.message_participants",
+            "registrations.view_sessionbooking",
+            "registrations.add_consent",
+            "registrations.view_consent",
+            "registrations.view_sentemail",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: SuperuserFactory(),
+        lambda: OrganiserFactory(),
+        lambda: UserFactory(is_staff=True),
+        lambda: UserFactory(),
+        lambda: OrganiserFactory(is_active=False),
+    ],
+    ids=["superuser", "organiser", "staff", "not-staff", "inactive"],
+)
+def test_the_admin_and_the_exports_agree_on_who_sees_which_conference(make_user):
+    own_conference, other_conference = ConferenceFactory(), ConferenceFactory()
+    user = make_user()
+    own_conference.organisers.add(user)
+
+    in_admin = set(organised_conferences(user))
+    in_exports = set(exports.conferences_visible_to(user))
+
+    assert in_admin == in_exports
+    assert other_conference not in in_admin or user.is_superuser
+
+
+# --- The matrix: every model admin -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_changelist_shows_the_own_conference_and_nothing_of_another(
+    organiser_client, own, other, name
+):
+    model, attribute, shown = MODELS[name]
+
+    response = organiser_client.get(admin_url(model, "changelist"))
+
+    content = content_of(response)
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [getattr(own, attribute)]
+    assert shown(getattr(own, attribute)) in content
+    assert shown(getattr(other, attribute)) not in content
+    assert other.conference.title not in content
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if n != "conference"])
+def test_changelist_filtered_to_another_conference_shows_nothing_of_it(
+    organiser_client, own, other, name
+):
+    model, attribute, shown = MODELS[name]
+    path = {
+        "sessionbooking": "session__conference",
+        "consent": "registration__conference",
+        "sentemail": "registration__conference",
+    }
+    parameter = f"{path.get(name, 'conference')}__id__exact"
+
+    response = organiser_client.get(
+        admin_url(model, "changelist"), {parameter: other.conference.pk}
+    )
+
+    content = content_of(response)
+    # With a single conference to choose Django shows no filter and ignores the parameter;
+    # either way nothing of the other conference comes back.
+    assert response.status_code == 200
+    assert getattr(other, attribute) not in response.context["cl"].result_list
+    assert set(response.context["cl"].result_list) <= {getattr(own, attribute)}
+    assert shown(getattr(other, attribute)) not in content
+
+
+@pytest.mark.parametrize(
+    ("name", "view"),
+    [
+        *((name, view) for name in MODELS for view in OBJECT_VIEWS),
+        *((name, "simple_history") for name in HISTORY_MODELS),
+    ],
+)
+def test_every_page_of_another_conferences_object_is_not_found(organiser_client, other, name, view):
+    model, attribute, shown = MODELS[name]
+    obj = getattr(other, attribute)
+    if view == "simple_history":
+        url = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_simple_history",
+            args=(obj.pk, obj.history.latest().pk),
+        )
+    else:
+        url = admin_url(model, view, obj.pk)
+
+    response = organiser_client.get(url)
+
+    assert response.status_code == 404
+    assert shown(obj) not in content_of(response)
+
+
+@pytest.mark.parametrize("view", ["change", "history"])
+@pytest.mark.parametrize("name", MODELS)
+def test_pages_of_the_own_conferences_object_show_it(organiser_client, own, name, view):
+    model, attribute, shown = MODELS[name]
+    obj = getattr(own, attribute)
+
+    response = organiser_client.get(admin_url(model, view, obj.pk))
+
+    assert response.status_code == 200
+    assert (shown(obj) if view == "change" else escape(str(obj))) in content_of(response)
+
+
+def test_actions_never_reach_another_conferences_registrations(organiser_client, own, other):
+    response = organiser_client.post(
+        admin_url(Registration, "changelist"),
+        {
+            "action": "cancel",
+            "_selected_action": [other.registration.pk],
+            "confirmed": "yes",
+        },
+    )
+
+    other.registration.refresh_from_db()
+    assert response.status_code == 302
+    assert other.registration.status == Registration.Status.CONFIRMED
+
+
+# --- The matrix: overview, "Person anmelden", message and every export ---------------------------
+
+EXPORT_URLS = {
+    f"export-{kind}-{fmt}": (
+        lambda c, kind=kind, fmt=fmt: (
+            reverse("admin:conferences_conference_export", args=(c.pk, kind)) + f"?format={fmt}"
+        )
+    )
+    for kind, formats in EXPORT_FORMATS.items()
+    for fmt in formats
+}
+PAGE_URLS = {
+    "overview": lambda c: reverse("admin:conferences_conference_overview", args=(c.pk,)),
+    "message": lambda c: reverse("admin:conferences_conference_message", args=(c.pk,)),
+    "register": lambda c: admin_url(Registration, "add") + f"?conference={c.pk}",
+    **EXPORT_URLS,
+}
+
+
+@pytest.mark.parametrize("page", PAGE_URLS)
+def test_conference_pages_of_another_conference_are_not_found(organiser_client, other, page):
+    response = organiser_client.get(PAGE_URLS[page](other.conference))
+
+    assert response.status_code == 404
+    assert other.registration.email not in content_of(response)
+
+
+@pytest.mark.parametrize("page", PAGE_URLS)
+def test_conference_pages_of_the_own_conference_answer_with_its_content(
+    organiser_client, own, other, page
+):
+    response = organiser_client.get(PAGE_URLS[page](own.conference))
+
+    content = content_of(response)
+    assert response.status_code == 200
+    assert other.registration.email not in content
+    assert other.conference.title not in content
+    if response["Content-Type"].startswith("text/html"):
+        assert own.conference.title in content
+    elif response["Content-Type"].startswith("text/csv") and "attendees" in page:
+        assert own.registration.email in content
+    elif response["Content-Type"] == "application/pdf":
+        assert content.startswith("%PDF")
+
+
+@pytest.mark.parametrize("page", ["overview", "message", "register", "export-attendees-csv"])
+def test_conference_pages_need_their_permission_besides_organising(own, page):
+    staff = UserFactory(is_staff=True)
+    own.conference.organisers.add(staff)
+    client = Client()
+    client.force_login(staff)
+
+    response = client.get(PAGE_URLS[page](own.conference))
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("page", ["overview", "export-attendees-csv"])
+def test_conference_pages_send_people_who_are_not_staff_to_the_login(own, page):
+    user = UserFactory()
+    own.conference.organisers.add(user)
+    client = Client()
+    client.force_login(user)
+
+    response = client.get(PAGE_URLS[page](own.conference))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+# --- Choices, shared models and what only superusers do -----------------------------------------
+
+
+@pytest.mark.parametrize("model", [Session, Exhibitor], ids=["session", "exhibitor"])
+def test_conference_choices_offer_only_the_own_conferences(organiser_client, own, other, model):
+    response = organiser_client.get(admin_url(model, "add"))
+
+    field = response.context["adminform"].form.fields["conference"]
+    assert list(field.queryset) == [own.conference]
+    assert other.conference.title not in response.content.decode()
+
+
+def test_a_consent_for_another_conferences_registration_is_refused(organiser_client, own, other):
+    data = {
+        "registration": str(other.registration.pk),
+        "purpose": Consent.Purpose.NEWSLETTER,
+        "text_version": "2026-02",
+    }
+
+    response = organiser_client.post(admin_url(Consent, "add"), data)
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["registration"]
+    assert other.registration.consents.count() == 1
+
+
+def test_autocomplete_offers_only_the_own_registrations(organiser_client, own, other):
+    response = organiser_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "registrations",
+            "model_name": "consent",
+            "field_name": "registration",
+            "term": "Teilnehmerin",
+        },
+    )
+
+    assert [item["id"] for item in response.json()["results"]] == [str(own.registration.pk)]
+
+
+def test_organisers_cannot_add_or_delete_conferences_or_choose_their_organisers(
+    organiser_client, own
+):
+    add = organiser_client.get(admin_url(Conference, "add"))
+    delete = organiser_client.get(admin_url(Conference, "delete", own.conference.pk))
+    change = organiser_client.get(admin_url(Conference, "change", own.conference.pk))
+
+    assert (add.status_code, delete.status_code) == (403, 403)
+    assert "organisers" not in change.context["adminform"].form.fields
+    assert "title" in change.context["adminform"].form.fields
+
+
+def test_organisers_cannot_delete_registrations(organiser_client, own):
+    response = organiser_client.post(
+        admin_url(Registration, "delete", own.registration.pk), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Registration.objects.filter(pk=own.registration.pk).exists()
+
+
+def test_speakers_are_shared_but_only_those_of_the_own_conferences_are_editable(
+    organiser_client, own, other
+):
+    newcomer = SpeakerFactory(last_name="Neu")
+    changelist = organiser_client.get(admin_url(Speaker, "changelist"))
+    foreign = organiser_client.get(admin_url(Speaker, "change", other.speaker.pk))
+    mine = organiser_client.get(admin_url(Speaker, "change", own.speaker.pk))
+    unused = organiser_client.get(admin_url(Speaker, "change", newcomer.pk))
+    delete = organiser_client.get(admin_url(Speaker, "delete", other.speaker.pk))
+
+    assert set(changelist.context["cl"].result_list) == {own.speaker, other.speaker, newcomer}
+    assert foreign.status_code == 200
+    assert foreign.context["has_change_permission"] is False
+    assert mine.context["has_change_permission"] is True
+    assert unused.context["has_change_permission"] is True
+    assert delete.status_code == 403
+
+
+def test_conference_filters_offer_only_the_own_conferences(organiser, organiser_client, own, other):
+    second = build_conference("Fulda")
+    second.conference.organisers.add(organiser)
+
+    for model in (Speaker, Session, Exhibitor, Registration, SessionBooking, Consent):
+        response = organiser_client.get(admin_url(model, "changelist"))
+
+        content = response.content.decode()
+        assert own.conference.title in content
+        assert second.conference.title in content
+        assert other.conference.title not in content
+
+
+def test_organisers_do_not_see_users_and_groups(organiser_client):
+    response = organiser_client.get(reverse("admin:index"))
+
+    apps = sorted(app["app_label"] for app in response.context["app_list"])
+    assert apps == ["conferences", "registrations"]
+    assert organiser_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def test_superusers_see_every_conference(admin_client, own, other):
+    response = admin_client.get(admin_url(Registration, "changelist"))
+
+    assert set(response.context["cl"].result_list) == {own.registration, other.registration}
+
+
+def _legal_page():
+    return LegalPage.objects.create(
+        kind=LegalPage.Kind.IMPRINT, title="Impressum", body="Angaben", version="2026-01"
+    )
+
+
+@pytest.mark.parametrize(
+    "build", [TopicFactory, ConferenceSeriesFactory, _legal_page], ids=["topic", "series", "legal"]
+)
+def test_shared_lists_are_read_only_for_organisers(organiser_client, build):
+    obj = build()
+    model = type(obj)
+
+    changelist = organiser_client.get(admin_url(model, "changelist"))
+    change = organiser_client.get(admin_url(model, "change", obj.pk))
+    add = organiser_client.get(admin_url(model, "add"))
+
+    assert obj in changelist.context["cl"].result_list
+    assert change.status_code == 200
+    assert change.context["has_change_permission"] is False
+    assert add.status_code == 403
