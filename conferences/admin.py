@@ -20,8 +20,8 @@ Invariants kept here:
   shared between conferences and public on the programme pages: every organiser sees all of them
   and may add speakers, but may change only those who appear in no other organiser's
   conference. Series, topics and legal texts are shared and, for the Organisationsteam group,
-  read-only. Which conferences an organiser may see is the rule of
-  `registrations.exports.conferences_visible_to` too (a test keeps the two in step).
+  read-only. Which conferences an organiser may see is one rule,
+  `ConferenceQuerySet.organised_by`, shared with the exports.
 - History (django-simple-history) is shown as "Änderungsverlauf" and never reverted from the
   admin: a revert would write seat counters and states past the services.
 """
@@ -66,14 +66,8 @@ SEAT_COUNTERS = ("seats_taken", "waitlist_count")
 
 
 def organised_conferences(user):
-    """The conferences `user` may see in the admin: every one for superusers, the ones they
-    organise for other active staff, none for anyone else."""
-    conferences = Conference.objects.all()
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return conferences.none()
-    if user.is_superuser:
-        return conferences
-    return conferences.filter(organisers=user)
+    """The conferences `user` may see in the admin (`ConferenceQuerySet.organised_by`)."""
+    return Conference.objects.organised_by(user)
 
 
 #: How a conference-bound model reaches its conference ("" for Conference itself). Models not

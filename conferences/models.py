@@ -46,6 +46,15 @@ class ConferenceQuerySet(models.QuerySet):
     def past(self, now=None):
         return self.filter(ends_at__lt=now or timezone.now())
 
+    def organised_by(self, user):
+        """What `user` may see in the back office (admin, overview, exports): every conference
+        for superusers, the ones they organise for other active staff, none for anyone else."""
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(organisers=user)
+
 
 class Conference(models.Model):
     class Status(models.TextChoices):

@@ -51,7 +51,7 @@ from conferences.admin import (
 from conferences.models import Conference, Session
 
 from . import admin_views, emails, organiser, services
-from .models import Consent, Registration, SentEmail, SessionBooking
+from .models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 
 CONFERENCE_PATHS.update(
     {
@@ -59,6 +59,7 @@ CONFERENCE_PATHS.update(
         SessionBooking: "registration__conference",
         Consent: "registration__conference",
         SentEmail: "registration__conference",
+        ExportLog: "conference",
     }
 )
 
@@ -903,3 +904,23 @@ admin.site.unregister(Session)
 class SessionAdmin(conferences_admin.SessionAdmin):
     def capacity_changed(self, request, session):
         _report_promotions(self, request, services.capacity_changed(session=session))
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(OrganiserScopeMixin, admin.ModelAdmin):
+    """Who exported which participant data, when; written by every export, never edited."""
+
+    list_display = ("created_at", "username", "conference", "kind", "fmt", "row_count")
+    list_filter = (("conference", VisibleConferenceListFilter), "kind", "fmt")
+    list_select_related = ("conference",)
+    search_fields = ("username",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session
 
-from .models import Consent, Registration, SessionBooking
+from .models import Consent, ExportLog, Registration, SessionBooking
 
 logger = logging.getLogger("tagungsbuero.exports")
 
@@ -79,27 +79,19 @@ CONTENT_TYPES = {
 
 
 def conferences_visible_to(user):
-    """The conferences `user` may see and export: all for superusers (and for None, the system
-    acting in a management command), the ones they organise for other active staff, none for
-    everyone else."""
-    conferences = Conference.objects.all()
+    """The conferences `user` may see and export: `ConferenceQuerySet.organised_by`, and all of
+    them for None (the system acting in a management command)."""
     if user is None:
-        return conferences
-    if not (user.is_authenticated and user.is_active):
-        return conferences.none()
-    if user.is_superuser:
-        return conferences
-    if user.is_staff:
-        return conferences.filter(organisers=user)
-    return conferences.none()
+        return Conference.objects.all()
+    return Conference.objects.organised_by(user)
 
 
 def can_export(user, conference) -> bool:
     return conferences_visible_to(user).filter(pk=conference.pk).exists()
 
 
-def log_export(*, user, conference, kind: str, fmt: str, row_count: int) -> None:
-    """Who exported what, when. Logged for now; an ExportLog model will store the same fields."""
+def log_export(*, user, conference, kind: str, fmt: str, row_count: int) -> ExportLog:
+    """Record who exported what, when (ExportLog, shown read-only in the admin)."""
     username = user.get_username() if user is not None else "system"
     logger.info(
         "export %s (%s) of conference %s by %s: %s rows",
@@ -108,13 +100,14 @@ def log_export(*, user, conference, kind: str, fmt: str, row_count: int) -> None
         conference.slug,
         username,
         row_count,
-        extra={
-            "export_kind": kind,
-            "export_format": fmt,
-            "conference_id": conference.pk,
-            "user_id": getattr(user, "pk", None),
-            "row_count": row_count,
-        },
+    )
+    return ExportLog.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=username,
+        conference=conference,
+        kind=kind,
+        fmt=fmt,
+        row_count=row_count,
     )
 
 

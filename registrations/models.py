@@ -351,3 +351,37 @@ class SentEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} → {self.to}"
+
+
+class ExportLog(models.Model):
+    """Who exported which participant data, when: every export writes one row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(
+        _("Benutzername"),
+        max_length=150,
+        help_text=_("Bleibt erhalten, wenn das Konto gelöscht wird."),
+    )
+    conference = models.ForeignKey(
+        Conference, verbose_name=_("Konferenz"), on_delete=models.CASCADE, related_name="exports"
+    )
+    kind = models.CharField(_("Export"), max_length=40)
+    fmt = models.CharField(_("Format"), max_length=20)
+    row_count = models.PositiveIntegerField(_("Zeilen"))
+    created_at = models.DateTimeField(_("exportiert am"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Export")
+        verbose_name_plural = _("Exportprotokoll")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["conference", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} ({self.fmt}) – {self.username}"

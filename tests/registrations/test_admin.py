@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from conferences.models import Conference, Session
 from registrations import organiser, services
-from registrations.models import Consent, Registration, SentEmail, SessionBooking
+from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.conferences.test_admin import admin_form_data, admin_url, column_headers
 from tests.factories import (
     ConferenceFactory,
@@ -82,6 +82,18 @@ def sent_email(**fields):
     return SentEmail.objects.create(**values)
 
 
+def export_log(**fields):
+    values = {
+        "conference": ConferenceFactory(),
+        "username": "orga",
+        "kind": "attendees",
+        "fmt": "csv",
+        "row_count": 12,
+    }
+    values.update(fields)
+    return ExportLog.objects.create(**values)
+
+
 # --- Every page as a superuser -----------------------------------------------------------------
 
 PAGES = {
@@ -138,6 +150,13 @@ PAGES = {
             "Angelegt",
             "Versandt am",
         ],
+        "add_fields": None,
+    },
+    "exportlog": {
+        "model": ExportLog,
+        "build": export_log,
+        "shown": lambda obj: obj.username,
+        "headers": ["Exportiert am", "Benutzername", "Konferenz", "Export", "Format", "Zeilen"],
         "add_fields": None,
     },
 }

@@ -16,7 +16,7 @@ from conferences.admin import organised_conferences
 from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
 from registrations import exports
 from registrations.admin_views import EXPORT_FORMATS
-from registrations.models import Consent, Registration, SentEmail, SessionBooking
+from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.conferences.test_admin import admin_url
 from tests.factories import (
     ConferenceFactory,
@@ -57,6 +57,13 @@ def build_conference(city):
         subject=f"Ihre Anmeldung in {city}",
         kind=SentEmail.Kind.CONFIRMED,
     )
+    export_log = ExportLog.objects.create(
+        username=f"export-{city.lower()}",
+        conference=conference,
+        kind="attendees",
+        fmt="csv",
+        row_count=1,
+    )
     return SimpleNamespace(
         conference=conference,
         workshop=workshop,
@@ -66,6 +73,7 @@ def build_conference(city):
         booking=booking,
         consent=consent,
         email=email,
+        export_log=export_log,
     )
 
 
@@ -100,6 +108,7 @@ MODELS = {
     "sessionbooking": (SessionBooking, "booking", lambda o: o.registration.full_name),
     "consent": (Consent, "consent", lambda o: o.registration.full_name),
     "sentemail": (SentEmail, "email", lambda o: o.subject),
+    "exportlog": (ExportLog, "export_log", lambda o: o.username),
 }
 HISTORY_MODELS = ["conference", "session", "exhibitor", "registration", "sessionbooking", "consent"]
 OBJECT_VIEWS = ["change", "delete", "history"]
@@ -153,6 +162,7 @@ def test_the_organisation_team_group_has_the_permissions_of_running_a_conference
             "registrations.add_consent",
             "registrations.view_consent",
             "registrations.view_sentemail",
+            "registrations.view_exportlog",
         ]
     )
 
