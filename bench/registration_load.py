@@ -10,10 +10,13 @@ The script talks to the same database as the server (same DATABASE_URL): it crea
 conference before the run (with fewer seats than clients) and checks afterwards that no seat was
 given twice: stored counters equal a recount, nothing exceeds its capacity.
 
-Example (server started separately, abuse protection lifted, see BENCHMARKS.md):
+With `--start-server WORKERS` the script migrates the database, collects the static files and
+starts gunicorn itself (DEBUG=false, a random SECRET_KEY, HTTP cookies; the rate limits and the
+minimum fill time lifted: REGISTRATION_RATE_LIMIT_ENABLED=false, REGISTRATION_MIN_FILL_SECONDS=0),
+and stops it at the end. Example (see BENCHMARKS.md):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_bench SECRET_KEY=... \\
-        .venv/bin/python bench/registration_load.py --url http://127.0.0.1:8310 --clients 64
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_flow_bench \\
+        .venv/bin/python bench/registration_load.py --start-server 4 --clients 64
 """
 
 import argparse
@@ -21,7 +24,10 @@ import http.cookiejar
 import os
 import random
 import re
+import secrets
+import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -168,6 +174,64 @@ def run_client(index, args, path, numbers, results, barrier):
             results.add(other_errors=f"{type(error).__name__}: {error}")
 
 
+def server_cpu_seconds(master_pid):
+    """User + system CPU time of the gunicorn master's worker processes, in seconds."""
+    if not master_pid:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+SERVER_ENVIRONMENT = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_COOKIES": "false",
+    "REGISTRATION_RATE_LIMIT_ENABLED": "false",
+    "REGISTRATION_MIN_FILL_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_server(args):
+    """Migrate, collect static files and start gunicorn; returns the process."""
+    os.environ.update(SERVER_ENVIRONMENT)
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    python = sys.executable
+    for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run([python, "manage.py", *command], cwd=ROOT, check=True)
+    bind = urllib.parse.urlsplit(args.url).netloc
+    gunicorn = Path(python).with_name("gunicorn")
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "-w",
+            str(args.start_server),
+            "-b",
+            bind,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(args.url + "/", timeout=10):
+                return server
+        except OSError:  # refused while booting, or a worker still importing Django
+            time.sleep(0.5)
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=30)
+    raise SystemExit(f"gunicorn did not answer on {args.url} within 60 s")
+
+
 def setup_conference(args):
     import django
 
@@ -258,8 +322,31 @@ def main():
     parser.add_argument("--capacity", type=int, default=48, help="conference seats")
     parser.add_argument("--session-capacity", type=int, default=10, help="seats per forum")
     parser.add_argument("--migrate", action="store_true", help="migrate the database first")
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        help="gunicorn master: report the CPU time its workers spent (Linux /proc)",
+    )
+    parser.add_argument(
+        "--start-server",
+        type=int,
+        metavar="WORKERS",
+        help="migrate and start gunicorn with this many workers on --url's address, stop it after",
+    )
     args = parser.parse_args()
+    server = None
+    if args.start_server:
+        server = start_server(args)
+        args.server_pid = server.pid
+    try:
+        return run(args)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
 
+
+def run(args):
     conference = setup_conference(args)
     from django.db import connection
     from django.urls import reverse
@@ -284,11 +371,15 @@ def main():
     ]
     for thread in threads:
         thread.start()
+    server_cpu_before = server_cpu_seconds(args.server_pid)
+    client_cpu_before = time.process_time()
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu_before
+    server_cpu = server_cpu_seconds(args.server_pid) - server_cpu_before
 
     db = check_database(conference)
     ms = 1000
@@ -314,6 +405,14 @@ def main():
             f"latency {label}: median {statistics.median(values) * ms:.0f} ms, "
             f"p99 {percentile(values, 0.99) * ms:.0f} ms, max {max(values) * ms:.0f} ms"
         )
+    per_registration = 1000 / max(results.registered, 1)
+    if args.server_pid:
+        print(
+            f"CPU: server workers {server_cpu:.1f} s ({server_cpu * per_registration:.1f} ms per "
+            f"registration), load generator {client_cpu:.1f} s "
+            f"({client_cpu * per_registration:.1f} ms per registration)"
+        )
+    print(f"load average after the run: {os.getloadavg()[0]:.2f}")
     print(
         f"database: {db['registrations']} registrations, {db['holding_seat']} holding a seat "
         f"(capacity {db['capacity']}), {db['waitlisted']} on the waiting list"

@@ -26,21 +26,8 @@ from django.utils.translation import ngettext
 from conferences.models import Conference
 
 from .models import Consent, Registration
+from .services import PARTICIPANT_FIELDS
 
-PARTICIPANT_FIELDS = (
-    "salutation",
-    "academic_title",
-    "first_name",
-    "last_name",
-    "email",
-    "organisation",
-    "position",
-    "organisation_type",
-    "region",
-    "diet",
-    "dietary_notes",
-    "accessibility_needs",
-)
 MULTILINE_FIELDS = {"accessibility_needs"}
 
 REQUIRED_MESSAGES = {

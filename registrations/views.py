@@ -6,7 +6,6 @@ Views are thin: they check the abuse limits, call one service and redirect. Ever
 
 import hashlib
 import re
-import secrets
 from functools import wraps
 
 from crispy_forms.utils import render_crispy_form
@@ -84,7 +83,7 @@ def private(view):
 
 def _visible_conference(slug):
     return get_object_or_404(
-        Conference.objects.exclude(status=Conference.Status.DRAFT).select_related("series"),
+        Conference.objects.exclude(status=Conference.Status.DRAFT),
         slug=slug,
     )
 
@@ -198,12 +197,20 @@ class RegisterView(FormView):
         return None
 
 
+# Placeholders in the cached form HTML. Fixed, not random: processes share the cache (Redis).
+# Nothing a participant typed is ever part of that HTML, so nobody can smuggle one in.
+_PLACEHOLDER_MARK = "tbPlaceholder9x"
+_PLACEHOLDER = re.compile(rf"{_PLACEHOLDER_MARK}(\w+?){_PLACEHOLDER_MARK}")
+
+
 def rendered_blank_form(request, form):
     """The HTML of an unbound registration form, rendered once per programme and language.
 
     Rendering the crispy layout is most of the cost of the registration page, and at the opening
     of a registration many people load it at once. Two visitors' forms differ only in the CSRF
     token, the signed form token and the seats left: the cached HTML holds placeholders for them.
+    A changed programme (sessions, times) changes the key; other changes of the page's text show
+    after REGISTRATION_FORM_CACHE_SECONDS.
     """
     marker = _PLACEHOLDER_MARK
     signature = repr(
@@ -225,12 +232,8 @@ def rendered_blank_form(request, form):
         **{str(pk): session_option_label(session) for pk, session in form.sessions_by_id.items()},
     }
     return mark_safe(  # noqa: S308 - our own rendered HTML; each value escaped
-        _PLACEHOLDER.sub(lambda match: escape(values[match.group(1)]), html)
+        _PLACEHOLDER.sub(lambda match: escape(values.get(match.group(1), "")), html)
     )
-
-
-_PLACEHOLDER_MARK = "tbph" + secrets.token_hex(4)
-_PLACEHOLDER = re.compile(rf"{_PLACEHOLDER_MARK}(\w+?){_PLACEHOLDER_MARK}")
 
 
 def done_url_for(registration):
