@@ -200,15 +200,18 @@ def test_changelist_queries_do_not_grow_with_rows(admin_client, page):
     url = admin_url(page["model"], "changelist")
     with CaptureQueriesContext(connection) as with_one:
         admin_client.get(url)
-    for _ in range(49):
+    for _ in range(199):
         page["build"]()
 
-    with CaptureQueriesContext(connection) as with_fifty:
+    with CaptureQueriesContext(connection) as with_many:
         response = admin_client.get(url)
 
-    assert len(response.context["cl"].result_list) == 50
-    assert len(with_fifty) == len(with_one), "\n".join(
-        query["sql"] for query in with_fifty.captured_queries
+    changelist = response.context["cl"]
+    # Topics also hold the seven fields of action that a migration seeds.
+    assert changelist.result_count == page["model"].objects.count() >= 200
+    assert len(changelist.result_list) == min(changelist.result_count, changelist.list_per_page)
+    assert len(with_many) == len(with_one), "\n".join(
+        query["sql"] for query in with_many.captured_queries
     )
 
 
