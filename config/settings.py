@@ -238,6 +238,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Unconfirmed registrations (e-mail address never confirmed) are cancelled after this many
 # hours by `manage.py expire_registrations`; their seats go to the waiting list.
 REGISTRATION_CONFIRMATION_HOURS = env.int("REGISTRATION_CONFIRMATION_HOURS", default=48)
+# `manage.py purge_registrations` deletes the registrations of conferences that ended this many
+# days ago, with their bookings, consents, e-mail log and change history (data minimisation).
+REGISTRATION_RETENTION_DAYS = env.int("REGISTRATION_RETENTION_DAYS", default=90)
 # `manage.py send_reminders` mails confirmed participants this many days before the event.
 REGISTRATION_REMINDER_DAYS_BEFORE = env.int("REGISTRATION_REMINDER_DAYS_BEFORE", default=3)
 # Versions of the consent texts shown on the form; stored with every consent given.

@@ -12,9 +12,10 @@ Refusals are `services.RegistrationError` with a message meant for the organiser
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,8 @@ __all__ = [
     "erase_registration",
     "message_recipients",
     "move_booking",
+    "purge_finished_conferences",
+    "purge_registrations",
     "resend_confirmation",
     "resend_manage_link",
     "send_message",
@@ -273,3 +276,45 @@ def erase_registration(*, registration: Registration) -> None:
         Registration.history.filter(id=pk).delete()
         SessionBooking.history.filter(registration_id=pk).delete()
         Consent.history.filter(registration_id=pk).delete()
+
+
+def purge_registrations(*, conference: Conference, now: datetime | None = None) -> int:
+    """Data minimisation after the event: every registration of a finished conference is deleted
+    with its bookings, consents, e-mail log and change history, and the seat counters go back to
+    zero. Nobody is promoted and nobody is mailed (the event is over). Returns how many
+    registrations were deleted. Refuses a conference that has not ended yet."""
+    if conference.ends_at >= (now or timezone.now()):
+        raise _refuse(
+            _("Die Konferenz ist noch nicht vorbei; ihre Anmeldungen werden nicht gelöscht."),
+            "not_finished",
+        )
+    with transaction.atomic():
+        _lock(conference.pk)
+        ids = list(
+            Registration.objects.filter(conference_id=conference.pk).values_list("pk", flat=True)
+        )
+        SentEmail.objects.filter(registration_id__in=ids).delete()
+        SessionBooking.objects.filter(registration_id__in=ids).delete()
+        Consent.objects.filter(registration_id__in=ids).delete()
+        Registration.objects.filter(pk__in=ids).delete()
+        # Deleting wrote one last history row each: the history goes as well.
+        Registration.history.filter(id__in=ids).delete()
+        SessionBooking.history.filter(registration_id__in=ids).delete()
+        Consent.history.filter(registration_id__in=ids).delete()
+        Conference.objects.filter(pk=conference.pk).update(seats_taken=0, waitlist_count=0)
+        Session.objects.filter(conference_id=conference.pk).update(seats_taken=0, waitlist_count=0)
+    return len(ids)
+
+
+def purge_finished_conferences(*, now: datetime | None = None) -> dict[Conference, int]:
+    """`purge_registrations` for every conference that ended more than
+    REGISTRATION_RETENTION_DAYS ago and still holds registrations (cron)."""
+    moment = now or timezone.now()
+    cutoff = moment - timedelta(days=settings.REGISTRATION_RETENTION_DAYS)
+    conferences = Conference.objects.filter(
+        ends_at__lt=cutoff, registrations__isnull=False
+    ).distinct()
+    return {
+        conference: purge_registrations(conference=conference, now=moment)
+        for conference in conferences.order_by("pk")
+    }
