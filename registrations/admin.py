@@ -253,9 +253,30 @@ class ConsentAdmin(OrganiserScopeMixin, HistoryAdmin):
     def is_active(self, obj):
         return obj.is_active
 
+    actions = ("withdraw",)
+
     def has_change_permission(self, request, obj=None):
-        # A consent is evidence of what someone agreed to, and when: view only.
+        # A consent is evidence of what someone agreed to, and when: view only. A withdrawal is
+        # recorded with the action below, which adds the moment and changes nothing else.
         return False
+
+    @admin.action(description=_("Widerruf eintragen"), permissions=("add",))
+    def withdraw(self, request, queryset):
+        withdrawn = 0
+        for consent in queryset.select_related("registration").order_by("pk"):
+            try:
+                withdrawn += organiser.withdraw_consent(consent=consent)
+            except services.RegistrationError as error:
+                self.message_user(
+                    request, f"{consent.registration.full_name}: {error.message}", messages.ERROR
+                )
+        if withdrawn:
+            self.message_user(
+                request,
+                ngettext("%(n)d Widerruf eingetragen.", "%(n)d Widerrufe eingetragen.", withdrawn)
+                % {"n": withdrawn},
+                messages.SUCCESS,
+            )
 
     def has_delete_permission(self, request, obj=None):
         return False

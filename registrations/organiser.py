@@ -47,6 +47,7 @@ __all__ = [
     "resend_manage_link",
     "send_message",
     "undo_check_in",
+    "withdraw_consent",
 ]
 
 Status = Registration.Status
@@ -318,3 +319,22 @@ def purge_finished_conferences(*, now: datetime | None = None) -> dict[Conferenc
         conference: purge_registrations(conference=conference, now=moment)
         for conference in conferences.order_by("pk")
     }
+
+
+def withdraw_consent(*, consent: Consent, now: datetime | None = None) -> bool:
+    """Record that a participant withdrew a consent (told the organisers, e.g. by e-mail).
+    Returns False if it was withdrawn already. The privacy notice was acknowledged, not consented
+    to: it cannot be withdrawn (erasing the registration is the way)."""
+    if consent.purpose == Consent.Purpose.PRIVACY:
+        raise _refuse(
+            _(
+                "Die Kenntnisnahme der Datenschutzhinweise kann nicht widerrufen werden; "
+                "für eine Löschung löschen Sie die Anmeldung."
+            ),
+            "privacy_notice",
+        )
+    if consent.withdrawn_at is not None:
+        return False
+    consent.withdrawn_at = now or timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    return True
