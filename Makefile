@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Local development defaults; the environment (or .env) can override them.
-MANAGE := DEBUG=$${DEBUG:-true} $(BIN)/python manage.py
+MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -12,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
+# DEBUG is off unless configured; manage.py (the developer's tool) sets DEBUG_DEFAULT=true, so
+# commands run with the laptop defaults while the WSGI/ASGI server stays strict.
+DEBUG = env.bool("DEBUG", default=env.bool("DEBUG_DEFAULT", default=False))
 
 _INSECURE_DEV_KEY = "django-insecure-tagungsbuero-local-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default="")

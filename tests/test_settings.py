@@ -14,17 +14,50 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _import_settings(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+UNCONFIGURED = {"DEBUG", "DEBUG_DEFAULT", "SECRET_KEY"}
+
+
+def _run(command, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in UNCONFIGURED}
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=environment,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _import_settings(**env):
+    return _run(["-c", "import config.settings"], **env)
+
+
+def _manage(*args, **env):
+    return _run(["manage.py", *args], **env)
+
+
+def test_server_entry_point_without_configuration_refuses_to_start():
+    result = _run(["-c", "import config.wsgi"], DJANGO_SETTINGS_MODULE="config.settings")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_manage_py_without_configuration_runs_with_laptop_defaults():
+    result = _manage(
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)"
+    )
+
+    assert (result.returncode, result.stdout.strip()) == (0, "True")
+
+
+def test_manage_py_obeys_an_explicit_debug_false():
+    result = _manage("check", DEBUG="false")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_secret_key():
