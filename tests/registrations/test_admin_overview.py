@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from conferences.models import Conference
 from registrations import organiser, services
 from registrations.models import Consent, Registration
-from tests.conferences.test_admin import admin_url
+from tests.admin_helpers import admin_url
 from tests.factories import ConferenceFactory, WorkshopFactory, bulk_registrations
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from conferences.models import Conference, Exhibitor, LegalPage, Session, Speake
 from registrations import exports
 from registrations.admin_views import EXPORT_FORMATS
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
-from tests.conferences.test_admin import admin_url
+from tests.admin_helpers import admin_url
 from tests.factories import (
     ConferenceFactory,
     ConferenceSeriesFactory,
