@@ -1,5 +1,6 @@
 """Factories that surprise no one: valid, published, open for registration unless told."""
 
+import importlib
 from datetime import timedelta
 
 import factory
@@ -209,6 +210,20 @@ def bulk_registrations(conference, count, *, sessions=(), consents=(), start=0, 
     return registrations
 
 
+def organisation_team():
+    """The "Organisationsteam" group as its migrations create it. A transactional test that ran
+    before may have flushed it, so the (idempotent) migration steps run again here."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    for module, step in (
+        ("registrations.migrations.0004_organiser_group", "create_group"),
+        ("registrations.migrations.0006_organiser_group_export_log", "add_permission"),
+    ):
+        getattr(importlib.import_module(module), step)(apps, None)
+    return Group.objects.get(name="Organisationsteam")
+
+
 class OrganiserFactory(UserFactory):
     """Staff in the "Organisationsteam" group (created by a migration), organising the
     conferences passed as `conferences=[...]`."""
@@ -222,8 +237,6 @@ class OrganiserFactory(UserFactory):
     def conferences(self, create, extracted, **kwargs):
         if not create:
             return
-        from django.contrib.auth.models import Group
-
-        self.groups.add(Group.objects.get(name="Organisationsteam"))
+        self.groups.add(organisation_team())
         for conference in extracted or ():
             conference.organisers.add(self)
