@@ -60,7 +60,6 @@ worker: $(VENV)/.installed
 
 # Needs GNU gettext; the compiled catalogues are committed, so running the app does not.
 messages: $(VENV)/.installed
-	cd conferences && ../$(MANAGE) makemessages -l en --no-obsolete
 	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 

@@ -1,10 +1,18 @@
 """Load test of the registration form: many browsers register at once against a running server.
 
-Each client is a thread with its own cookie jar, like a browser: it GETs the registration page
-(CSRF cookie, CSRF token, signed form token, the forum choices), picks forums, and POSTs the form.
-When the page answers that the conference or a forum filled while the form was open, the client
-submits the re-rendered form once more, as a person would who reads the message. Only the
-standard library is used for HTTP.
+Each client is a thread with its own cookies, like a browser: it GETs the registration page
+(CSRF cookie, CSRF token, signed form token, the forum choices), picks forums, and POSTs the form
+with the cookies, the CSRF token, Origin and Referer. When the page answers that the conference or
+a forum filled while the form was open, the client submits the re-rendered form once more, as a
+person would who reads the message. A 302 answer counts as registered; its Location is not
+followed.
+
+The client is kept cheap in CPU because it shares the machine with the server: only the standard
+library's http.client, one connection per request (gunicorn's sync workers close it after each
+answer; a connection the server keeps open is reused), a minimal cookie store filled from the
+Set-Cookie headers (name=value; Max-Age/Expires deletions, Secure and Path honoured; one host,
+so no Domain matching), and the HTML searched as bytes with precompiled patterns, decoded only
+for the values taken from it.
 
 The script talks to the same database as the server (same DATABASE_URL): it creates a fresh
 conference before the run (with fewer seats than clients) and checks afterwards that no seat was
@@ -20,7 +28,9 @@ and stops it at the end. Example (see BENCHMARKS.md):
 """
 
 import argparse
-import http.cookiejar
+import email.utils
+import functools
+import http.client
 import os
 import random
 import re
@@ -31,25 +41,24 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-RADIO = re.compile(r'type="radio"[^>]*name="(slot_\d+)" value="(\d*)"')
-ERROR_SUMMARY = 'id="error-summary"'
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+# The HTML is searched as bytes: only the values found are decoded.
+CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM_TOKEN = re.compile(rb'name="form_token" value="([^"]+)"')
+RADIO = re.compile(rb'type="radio"[^>]*name="(slot_\d+)" value="(\d*)"')
+ERROR_SUMMARY = b'id="error-summary"'
+# The form's names and most of its values repeat from one POST to the next: quote each once.
+QUOTE = functools.lru_cache(maxsize=1024)(urllib.parse.quote_plus)
+# A connection the server closed while it sat idle between two requests (keep-alive only).
+STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 def percentile(values, fraction):
@@ -61,39 +70,115 @@ def percentile(values, fraction):
 
 
 class Client:
-    """One browser: a cookie jar and a connection-per-request opener."""
+    """One browser on one page: its own cookies and an http.client connection.
 
-    def __init__(self, base_url, path):
-        self.url = base_url.rstrip("/") + path
-        self.origin = base_url.rstrip("/")
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
-        )
+    http.client opens a new connection for a request when the previous answer closed it (gunicorn's
+    sync workers always do) and reuses it when the server kept it open. Redirects are not
+    followed: the status and body of each answer are returned as they came (body as bytes).
+    """
 
-    def request(self, data=None, timeout=60):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.url, data=body)
-        request.add_header("User-Agent", "registration-load/1")
-        request.add_header("Accept-Language", "de")
-        if body is not None:
-            request.add_header("Referer", self.url)
-            request.add_header("Origin", self.origin)
+    def __init__(self, base_url, path, timeout=60):
+        url = urllib.parse.urlsplit(base_url.rstrip("/") + path)
+        self.secure = url.scheme == "https"
+        connection = http.client.HTTPSConnection if self.secure else http.client.HTTPConnection
+        self.connection = connection(url.hostname, url.port, timeout=timeout)
+        self.path = url.path
+        url_text = urllib.parse.urlunsplit(url)
+        self.cookies = {}
+        self.get_headers = {"User-Agent": "registration-load/1", "Accept-Language": "de"}
+        self.post_headers = {
+            **self.get_headers,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"{url.scheme}://{url.netloc}",
+            "Referer": url_text,
+        }
+
+    def request(self, data=None):
+        if data is None:
+            method, body, headers = "GET", None, self.get_headers.copy()
+        else:
+            method, body = "POST", urllib.parse.urlencode(data, quote_via=QUOTE).encode()
+            headers = self.post_headers.copy()
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         started = time.perf_counter()
         try:
-            with self.opener.open(request, timeout=timeout) as response:
-                status, html = response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            status, html = error.code, error.read().decode(errors="replace")
-        return status, html, time.perf_counter() - started
+            response = self._send(method, body, headers)
+            status, html = response.status, response.read()
+        except BaseException:
+            self.connection.close()  # a broken exchange leaves no half-read connection behind
+            raise
+        elapsed = time.perf_counter() - started
+        self._store_cookies(response.msg.get_all("Set-Cookie"))
+        return status, html, elapsed
+
+    def _send(self, method, body, headers):
+        reused = self.connection.sock is not None
+        try:
+            self.connection.request(method, self.path, body, headers)
+            return self.connection.getresponse()
+        except STALE_CONNECTION:
+            if not reused:
+                raise
+        # The server closed a kept-alive connection before answering: send once more on a new
+        # connection, as browsers do.
+        self.connection.close()
+        self.connection.request(method, self.path, body, headers)
+        return self.connection.getresponse()
+
+    def _store_cookies(self, set_cookies):
+        """Keep or delete cookies as a browser would for this one host and page."""
+        for line in set_cookies or ():
+            pair, _, attributes = line.partition(";")
+            name, has_value, value = pair.partition("=")
+            name = name.strip()
+            if not has_value or not name:
+                continue
+            options = {}
+            for attribute in attributes.split(";"):
+                key, _, option = attribute.partition("=")
+                options[key.strip().lower()] = option.strip()
+            if "secure" in options and not self.secure:
+                continue  # a browser neither stores nor sends it over plain HTTP
+            if not _path_matches(self.path, options.get("path") or "/"):
+                continue  # a browser would keep it, but never send it to this page
+            if _expired(options):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value.strip()
+
+
+def _path_matches(path, cookie_path):
+    """RFC 6265 path-match of the request path against a cookie's Path."""
+    if not path.startswith(cookie_path):
+        return False
+    return (
+        len(path) == len(cookie_path) or cookie_path.endswith("/") or path[len(cookie_path)] == "/"
+    )
+
+
+def _expired(options):
+    """Max-Age (it wins over Expires) of zero or less, or an Expires date in the past."""
+    if "max-age" in options:
+        try:
+            return int(options["max-age"]) <= 0
+        except ValueError:
+            pass
+    if options.get("expires"):
+        try:
+            return email.utils.parsedate_to_datetime(options["expires"]) <= datetime.now(UTC)
+        except (TypeError, ValueError):
+            pass
+    return False
 
 
 def form_data(html, number, rng):
     choices = {}
     for name, value in RADIO.findall(html):
-        choices.setdefault(name, []).append(value)
+        choices.setdefault(name.decode(), []).append(value.decode())
     data = {
-        "csrfmiddlewaretoken": CSRF.search(html).group(1),
-        "form_token": FORM_TOKEN.search(html).group(1),
+        "csrfmiddlewaretoken": CSRF.search(html).group(1).decode(),
+        "form_token": FORM_TOKEN.search(html).group(1).decode(),
         "salutation": rng.choice(["", "ms", "mr", "diverse"]),
         "first_name": rng.choice(["Ina", "Nima", "Lucia", "Mehmet", "مريم"]),
         "last_name": rng.choice(["Jerenashvili", "Zaeri-Esfahani", "Kühne-Hörmann", "Yılmaz"]),
@@ -133,7 +218,8 @@ class Results:
 
 def _summary(status, html):
     """What the page said when the form was refused: the error summary, as text."""
-    start = html.find(ERROR_SUMMARY)
+    html = html.decode(errors="replace")
+    start = html.find(ERROR_SUMMARY.decode())
     if start < 0:
         return f"HTTP {status}"
     text = re.sub(r"<[^>]+>", " ", html[start : html.find("</div>", start)])
@@ -165,8 +251,8 @@ def run_client(index, args, path, numbers, results, barrier):
                 if status == 200 and ERROR_SUMMARY in html and attempt < 4:
                     # "filled while you were typing": read the message, send again.
                     results.add(resubmitted=1)
-                    data = {**data, "form_token": FORM_TOKEN.search(html).group(1)}
-                    data["csrfmiddlewaretoken"] = CSRF.search(html).group(1)
+                    data = {**data, "form_token": FORM_TOKEN.search(html).group(1).decode()}
+                    data["csrfmiddlewaretoken"] = CSRF.search(html).group(1).decode()
                     continue
                 results.add(refused=1, refusals=_summary(status, html))
                 break
@@ -185,6 +271,31 @@ def server_cpu_seconds(master_pid):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def postgres_cpu_seconds():
+    """User + system CPU time of the local PostgreSQL processes (Linux /proc; 0 if none)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name, fields = stat[stat.find("(") + 1 : stat.rfind(")")], stat.rsplit(")", 1)[1].split()
+        if name == "postgres":
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def machine_busy_seconds():
+    """(busy, total) CPU seconds of the whole machine so far, all cores (Linux /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
 SERVER_ENVIRONMENT = {
@@ -372,6 +483,8 @@ def run(args):
     for thread in threads:
         thread.start()
     server_cpu_before = server_cpu_seconds(args.server_pid)
+    postgres_cpu_before = postgres_cpu_seconds()
+    busy_before, total_before = machine_busy_seconds()
     client_cpu_before = time.process_time()
     barrier.wait()
     started = time.perf_counter()
@@ -380,6 +493,9 @@ def run(args):
     wall = time.perf_counter() - started
     client_cpu = time.process_time() - client_cpu_before
     server_cpu = server_cpu_seconds(args.server_pid) - server_cpu_before
+    postgres_cpu = postgres_cpu_seconds() - postgres_cpu_before
+    busy_after, total_after = machine_busy_seconds()
+    busy_share = (busy_after - busy_before) / max(total_after - total_before, 1e-9)
 
     db = check_database(conference)
     ms = 1000
@@ -412,6 +528,12 @@ def run(args):
             f"registration), load generator {client_cpu:.1f} s "
             f"({client_cpu * per_registration:.1f} ms per registration)"
         )
+    if postgres_cpu:
+        print(
+            f"CPU: PostgreSQL processes {postgres_cpu:.1f} s "
+            f"({postgres_cpu * per_registration:.1f} ms per registration)"
+        )
+    print(f"machine CPU busy during the run: {busy_share:.0%} of {os.cpu_count()} cores")
     print(f"load average after the run: {os.getloadavg()[0]:.2f}")
     print(
         f"database: {db['registrations']} registrations, {db['holding_seat']} holding a seat "

@@ -8,7 +8,7 @@ import copy
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache, cached_property, partial
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -300,6 +300,20 @@ def _helper(submit_label, *, css_class=""):
 # --- Registration ------------------------------------------------------------------------------
 
 
+def make_form_token(conference, sessions, *, started):
+    """The signed snapshot a registration form carries (see `RegistrationForm`)."""
+    return signing.dumps(
+        {
+            "c": conference.pk,
+            "t": started,
+            "fs": sorted(s.pk for s in sessions if is_full(s)),
+            "fc": conference.is_full,
+        },
+        salt=FORM_TOKEN_SALT,
+        compress=True,
+    )
+
+
 class RegistrationForm(SessionChoiceMixin, ParticipantForm):
     """The one form a person fills in to register.
 
@@ -333,8 +347,12 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         self.token_payload = None
         if not self.is_bound:
             self.initial["form_token"] = self.make_token(started=time.time())
-        self.helper = _helper(_("Verbindlich anmelden"))
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self):
+        """The crispy layout, built only when the form is rendered (not for a valid POST)."""
+        helper = _helper(_("Verbindlich anmelden"))
+        helper.layout = Layout(
             HTML(
                 format_html(
                     '<p class="small">{}</p>',
@@ -355,6 +373,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
             ),
             "form_token",
         )
+        return helper
 
     def _add_consent_fields(self):
         self.fields["consent_privacy"] = forms.BooleanField(
@@ -417,16 +436,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
     # The signed snapshot ------------------------------------------------------------------
 
     def make_token(self, *, started):
-        return signing.dumps(
-            {
-                "c": self.conference.pk,
-                "t": started,
-                "fs": self.full_session_ids(),
-                "fc": self.conference.is_full,
-            },
-            salt=FORM_TOKEN_SALT,
-            compress=True,
-        )
+        return make_form_token(self.conference, self.sessions_by_id.values(), started=started)
 
     def renew_token(self):
         """Put a fresh snapshot (same start time) into the re-rendered form."""

@@ -37,12 +37,13 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -260,14 +261,18 @@ class _Locked:
     _original: dict[tuple[type, int], tuple[int, int]] = field(default_factory=dict)
 
     def flush(self) -> None:
-        for obj in (self.conference, *self.sessions.values()):
-            taken, waiting = self._original[(type(obj), obj.pk)]
-            if (obj.seats_taken, obj.waitlist_count) != (taken, waiting):
-                type(obj).objects.filter(pk=obj.pk).update(
-                    seats_taken=F("seats_taken") + (obj.seats_taken - taken),
-                    waitlist_count=F("waitlist_count") + (obj.waitlist_count - waiting),
-                )
-                self._original[(type(obj), obj.pk)] = (obj.seats_taken, obj.waitlist_count)
+        """Write the changed counters as deltas: per table one statement, sent once for all
+        changed rows."""
+        for model, objects in ((Conference, [self.conference]), (Session, self.sessions.values())):
+            deltas = []
+            for obj in objects:
+                taken, waiting = self._original[(model, obj.pk)]
+                if (obj.seats_taken, obj.waitlist_count) != (taken, waiting):
+                    deltas.append((obj.seats_taken - taken, obj.waitlist_count - waiting, obj.pk))
+                    self._original[(model, obj.pk)] = (obj.seats_taken, obj.waitlist_count)
+            if deltas:
+                with connection.cursor() as cursor:
+                    cursor.executemany(_counter_update_sql(model), deltas)
 
     def registration(self, pk: int) -> Registration:
         """The registration as it is now (we hold the lock every writer of it takes)."""
@@ -276,15 +281,34 @@ class _Locked:
         return registration
 
 
-def _lock(conference_id: int) -> _Locked:
-    """Lock the conference row, then its sessions in primary-key order. Call inside atomic()."""
+@cache
+def _counter_update_sql(model) -> str:
+    """UPDATE of one row's seat counters by deltas (the hot path of every registration: plain
+    SQL, as the ORM would write it, without compiling a query each time)."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    taken = quote(meta.get_field("seats_taken").column)
+    waiting = quote(meta.get_field("waitlist_count").column)
+    # Names from the model's metadata, values as parameters.
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    return f"UPDATE {table} SET {taken} = {taken} + %s, {waiting} = {waiting} + %s WHERE {pk} = %s"  # noqa: S608
+
+
+def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Locked:
+    """Lock the conference row, then its sessions in primary-key order. Call inside atomic().
+
+    `session_ids` limits the sessions locked (and known to the returned `_Locked`) to those;
+    by default every session of the conference is locked."""
     conference = Conference.objects.select_for_update().get(pk=conference_id)
-    sessions = {
-        session.pk: session
-        for session in Session.objects.select_for_update()
-        .filter(conference_id=conference_id)
-        .order_by("pk")
-    }
+    sessions_query = Session.objects.select_for_update().filter(conference_id=conference_id)
+    if session_ids is not None:
+        session_ids = sorted(set(session_ids))
+        sessions_query = sessions_query.filter(pk__in=session_ids) if session_ids else None
+    sessions = (
+        {session.pk: session for session in sessions_query.order_by("pk")}
+        if sessions_query is not None
+        else {}
+    )
     locked = _Locked(conference=conference, sessions=sessions)
     for obj in (conference, *sessions.values()):
         locked._original[(type(obj), obj.pk)] = (obj.seats_taken, obj.waitlist_count)
@@ -379,9 +403,16 @@ def _consent_versions(purposes: list[str], moment: datetime) -> dict[str, str]:
     except ImportError:  # pragma: no cover - legal pages are optional
         LegalPage = None
     if LegalPage is not None:
-        page = LegalPage.objects.current(LegalPage.Kind.PRIVACY, moment)
-        if page is not None:
-            privacy = page.version
+        # Only the version: the text itself is long and not needed here.
+        version = (
+            LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY)
+            .valid(moment)
+            .order_by("-valid_from", "-pk")
+            .values_list("version", flat=True)
+            .first()
+        )
+        if version is not None:
+            privacy = version
     return {
         purpose: privacy if purpose == Consent.Purpose.PRIVACY else settings.CONSENT_TEXT_VERSION
         for purpose in purposes
@@ -578,6 +609,18 @@ def _mail_promotions(promoted: _Promotions, *, skip_registration_ids: Iterable[i
 # --- Public services ---------------------------------------------------------------------------
 
 
+def _initial_status(conference: Conference, conference_known_full: bool) -> str:
+    """Seat, waiting list or approval queue for a new registration (with the lock held)."""
+    if conference.requires_approval:
+        return Status.AWAITING_APPROVAL
+    if _conference_has_seat(conference):
+        return Status.PENDING
+    if conference_known_full:
+        return Status.WAITLISTED
+    # The page showed free seats, now there are none: the person decides again.
+    raise _error("conference_full_changed")
+
+
 def register_participant(
     *,
     conference: Conference,
@@ -598,35 +641,32 @@ def register_participant(
     known_full = set(_ids(known_full_session_ids))
     language = _language(language)
     versions = _consent_versions(given_consents, now or timezone.now())
-    # Cheap refusals before queueing for the lock; all of them are checked again under it.
+    # A cheap refusal before queueing for the lock (checked again under it). A second
+    # registration of the address is refused by the unique constraint (IntegrityError below),
+    # and before any other refusal under the lock: the person must hear that first.
     _check_window(conference, now or timezone.now())
-    if _active_registration_exists(conference.pk, data["email"]):
-        raise _error("duplicate", field="email")
 
     try:
         with transaction.atomic():
-            locked = _lock(conference.pk)
+            # Only the chosen sessions: registrations for other forums do not wait for us.
+            locked = _lock(conference.pk, wanted)
             moment = now or timezone.now()
             _check_window(locked.conference, moment)
-            if _active_registration_exists(conference.pk, data["email"]):
-                raise _error("duplicate", field="email")
-            sessions = _chosen_sessions(locked, wanted)
-
-            if locked.conference.requires_approval:
-                status = Status.AWAITING_APPROVAL
-            elif _conference_has_seat(locked.conference):
-                status = Status.PENDING
-            elif conference_known_full:
-                status = Status.WAITLISTED
-            else:
-                raise _error("conference_full_changed")
-            if status == Status.PENDING:
-                filled = [
-                    s.pk for s in sessions if not _session_has_seat(s) and s.pk not in known_full
-                ]
-                if filled:
-                    raise _error("session_full", field="sessions", session_ids=filled)
-
+            try:
+                sessions = _chosen_sessions(locked, wanted)
+                status = _initial_status(locked.conference, conference_known_full)
+                if status == Status.PENDING:
+                    filled = [
+                        s.pk
+                        for s in sessions
+                        if not _session_has_seat(s) and s.pk not in known_full
+                    ]
+                    if filled:
+                        raise _error("session_full", field="sessions", session_ids=filled)
+            except RegistrationError:
+                if _active_registration_exists(conference.pk, data["email"]):
+                    raise _error("duplicate", field="email") from None
+                raise
             registration = Registration.objects.create(
                 conference=locked.conference,
                 language=language,
@@ -667,8 +707,7 @@ def register_participant(
             locked.flush()
             queue_email(registration=registration, kind=Kind.CONFIRM_ADDRESS)
     except IntegrityError:
-        # Two submissions of the same address raced past both checks (a double click on
-        # PostgreSQL); the unique constraint stopped the second one.
+        # The unique constraint refused a second active registration of the address.
         if _active_registration_exists(conference.pk, data["email"]):
             raise _error("duplicate", field="email") from None
         raise

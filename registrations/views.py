@@ -5,7 +5,7 @@ Views are thin: they check the abuse limits, call one service and redirect. Ever
 """
 
 import hashlib
-import re
+import time
 from functools import wraps
 
 from crispy_forms.utils import render_crispy_form
@@ -14,16 +14,16 @@ from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -31,13 +31,14 @@ from django.views.generic import FormView, TemplateView
 from conferences.models import Conference
 from conferences.views import registration_state
 
-from . import ratelimit, services
+from . import page_cache, ratelimit, services
 from .forms import (
     LostLinkForm,
     ParticipantUpdateForm,
     RegistrationForm,
     SessionChangeForm,
     add_service_error,
+    make_form_token,
     session_option_label,
 )
 from .models import Registration, SessionBooking
@@ -115,11 +116,37 @@ class RegisterView(FormView):
         return super().get_form(form_class)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(conference=self.conference, state=self.state, **kwargs)
-        form = context.get("form")
-        if form is not None and not form.is_bound:
-            context["form_html"] = rendered_blank_form(self.request, form)
-        return context
+        kwargs.setdefault("seats_sentence", seats_sentence(self.conference))
+        return super().get_context_data(conference=self.conference, state=self.state, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if not self.state.can_register or page_cache.has_messages(request):
+            return super().get(request, *args, **kwargs)
+        # The blank page comes from the cache (see `page_cache`); only the values differ.
+        sessions = _bookable_sessions(self.conference)
+        html = page_cache.cached_page(
+            page_cache.page_key(request, self.conference, sessions),
+            lambda: self._page_with_placeholders(sessions),
+        )
+        values = {
+            "csrf": get_token(request),
+            "form_token": make_form_token(self.conference, sessions, started=time.time()),
+            "seats": seats_sentence(self.conference),
+            **{str(session.pk): session_option_label(session) for session in sessions},
+        }
+        return HttpResponse(page_cache.fill(html, values))
+
+    def _page_with_placeholders(self, sessions):
+        placeholder = page_cache.placeholder
+        form = self.get_form_class()(conference=self.conference, sessions=sessions)
+        form.initial["form_token"] = placeholder("form_token")
+        form.use_label_placeholders(lambda session: placeholder(session.pk))
+        context = self.get_context_data(
+            form=form,
+            form_html=render_crispy_form(form, context={"csrf_token": placeholder("csrf")}),
+            seats_sentence=placeholder("seats"),
+        )
+        return render_to_string(self.template_name, context, self.request)
 
     def post(self, request, *args, **kwargs):
         if not self.state.can_register:
@@ -172,7 +199,25 @@ class RegisterView(FormView):
 
     def form_invalid(self, form):
         form.renew_token()
-        return super().form_invalid(form)
+        if page_cache.has_messages(self.request):
+            return super().form_invalid(form)
+        # The page around the form comes from the cache; the form with what the person typed
+        # and the errors is rendered for this request.
+        sessions = list(form.sessions_by_id.values())
+        frame = page_cache.cached_page(
+            page_cache.page_key(self.request, self.conference, sessions, variant="invalid"),
+            lambda: self._frame_with_placeholders(form),
+        )
+        form_html = render_crispy_form(form, context={"csrf_token": get_token(self.request)})
+        values = {"seats": seats_sentence(self.conference)}
+        return HttpResponse(page_cache.fill(frame, values, html_values={"form": form_html}))
+
+    def _frame_with_placeholders(self, form):
+        placeholder = page_cache.placeholder
+        context = self.get_context_data(
+            form=form, form_html=placeholder("form"), seats_sentence=placeholder("seats")
+        )
+        return render_to_string(self.template_name, context, self.request)
 
     def _duplicate_message(self, error):
         return format_html(
@@ -197,43 +242,11 @@ class RegisterView(FormView):
         return None
 
 
-# Placeholders in the cached form HTML. Fixed, not random: processes share the cache (Redis).
-# Nothing a participant typed is ever part of that HTML, so nobody can smuggle one in.
-_PLACEHOLDER_MARK = "tbPlaceholder9x"
-_PLACEHOLDER = re.compile(rf"{_PLACEHOLDER_MARK}(\w+?){_PLACEHOLDER_MARK}")
-
-
-def rendered_blank_form(request, form):
-    """The HTML of an unbound registration form, rendered once per programme and language.
-
-    Rendering the crispy layout is most of the cost of the registration page, and at the opening
-    of a registration many people load it at once. Two visitors' forms differ only in the CSRF
-    token, the signed form token and the seats left: the cached HTML holds placeholders for them.
-    A changed programme (sessions, times) changes the key; other changes of the page's text show
-    after REGISTRATION_FORM_CACHE_SECONDS.
-    """
-    marker = _PLACEHOLDER_MARK
-    signature = repr(
-        (form.conference.pk, get_language(), form.slots_signature(), sorted(form.fields))
-    )
-    key = "registrations:form-html:" + hashlib.sha256(signature.encode()).hexdigest()
-    html = cache.get(key)
-    if html is None:
-        real_token = form.initial["form_token"]
-        form.initial["form_token"] = f"{marker}form_token{marker}"
-        form.use_label_placeholders(lambda session: f"{marker}{session.pk}{marker}")
-        html = render_crispy_form(form, context={"csrf_token": f"{marker}csrf{marker}"})
-        form.initial["form_token"] = real_token
-        form.refresh_sessions(list(form.sessions_by_id.values()))
-        cache.set(key, html, settings.REGISTRATION_FORM_CACHE_SECONDS)
-    values = {
-        "csrf": get_token(request),
-        "form_token": form.initial["form_token"],
-        **{str(pk): session_option_label(session) for pk, session in form.sessions_by_id.items()},
-    }
-    return mark_safe(  # noqa: S308 - our own rendered HTML; each value escaped
-        _PLACEHOLDER.sub(lambda match: escape(values.get(match.group(1), "")), html)
-    )
+def seats_sentence(conference):
+    seats = conference.seats_left
+    return ngettext(
+        "Es ist noch %(seats)s Platz frei.", "Es sind noch %(seats)s Plätze frei.", seats
+    ) % {"seats": seats}
 
 
 def done_url_for(registration):

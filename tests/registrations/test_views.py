@@ -797,35 +797,167 @@ def test_log_filter_leaves_other_urls_alone():
     assert record.getMessage() == "Not Found: /konferenz/x/"
 
 
-# --- The cached blank form ---------------------------------------------------------------------
+# --- The cached blank page ---------------------------------------------------------------------
+
+_VISITOR_VALUES = [
+    re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'),
+    re.compile(r'name="form_token" value="[^"]+"'),
+]
 
 
-def test_cached_blank_form_equals_a_fresh_rendering(rf, conference):
-    from crispy_forms.utils import render_crispy_form
-    from django.middleware.csrf import get_token
+def _without_visitor_values(response):
+    html = response.content.decode()
+    for pattern in _VISITOR_VALUES:
+        html = pattern.sub("", html)
+    return html
 
-    from registrations.views import rendered_blank_form
+
+def test_cached_page_equals_a_fresh_rendering(client, conference, monkeypatch):
+    from registrations import page_cache
 
     WorkshopFactory(conference=conference, title="Forum <Sprache> & Arbeit", capacity=3)
     WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2, seats_taken=2)
-    request = rf.get(_register_url(conference))
-    rendered_blank_form(request, RegistrationForm(conference=conference))  # fills the cache
-    form = RegistrationForm(conference=conference)
+    client.get(_register_url(conference))  # fills the cache
+    cached = client.get(_register_url(conference))
+    monkeypatch.setattr(page_cache, "has_messages", lambda request: True)  # renders afresh
 
-    cached = rendered_blank_form(request, form)
-    fresh = render_crispy_form(form, context={"csrf_token": get_token(request)})
+    fresh = client.get(_register_url(conference))
 
-    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
-    assert csrf.sub("", cached) == csrf.sub("", fresh)
-    assert "Forum &lt;Sprache&gt; &amp; Arbeit · Raum 1 – noch 3 Plätze frei" in cached
+    assert page_cache.MARK not in cached.content.decode()
+    assert _without_visitor_values(cached) == _without_visitor_values(fresh)
+    assert "Forum &lt;Sprache&gt; &amp; Arbeit · Raum 1 – noch 3 Plätze frei" in (
+        cached.content.decode()
+    )
 
 
-def test_cached_blank_form_shows_the_seats_of_the_moment(client, conference):
+def test_cached_page_gives_each_visitor_their_own_tokens(client, conference):
+    from django.test import Client
+
+    first = client.get(_register_url(conference)).content.decode()
+    second = Client().get(_register_url(conference)).content.decode()
+
+    for pattern in _VISITOR_VALUES:
+        assert pattern.search(first).group(0) != pattern.search(second).group(0)
+
+
+def test_cached_page_form_token_is_valid_and_knows_what_was_full(client, conference):
+    from django.core import signing
+
+    from registrations.forms import FORM_TOKEN_SALT
+
+    full = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2, seats_taken=2)
+    WorkshopFactory(conference=conference, title="Forum Sprache", capacity=5)
+    html = client.get(_register_url(conference)).content.decode()
+
+    token = re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+    payload = signing.loads(token, salt=FORM_TOKEN_SALT)
+
+    assert payload["c"] == conference.pk
+    assert payload["fs"] == [full.pk]
+    assert payload["fc"] is False
+
+
+def test_cached_page_shows_the_seats_of_the_moment(client, conference):
     forum = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2)
     client.get(_register_url(conference))
     forum.seats_taken = 2
     forum.save()
+    Conference.objects.filter(pk=conference.pk).update(seats_taken=49)  # as the services do
 
-    response = client.get(_register_url(conference))
+    text = _page_text(client.get(_register_url(conference)))
 
-    assert "Forum Arbeit · Raum 1 – ausgebucht – Warteliste" in _page_text(response)
+    assert "Forum Arbeit · Raum 1 – ausgebucht – Warteliste" in text
+    assert "Es ist noch 1 Platz frei." in text
+
+
+def test_cached_page_shows_an_edited_conference_at_once(client, conference):
+    client.get(_register_url(conference))
+    conference.title = "Regionalkonferenz Kassel – neuer Titel"
+    conference.save()
+
+    assert "Anmeldung: Regionalkonferenz Kassel – neuer Titel" in _page_text(
+        client.get(_register_url(conference))
+    )
+
+
+def test_cached_page_changes_when_the_conference_fills(client):
+    conference = ConferenceFactory(capacity=2)
+    client.get(_register_url(conference))
+    Conference.objects.filter(pk=conference.pk).update(seats_taken=2)
+
+    text = _page_text(client.get(_register_url(conference)))
+
+    assert "Alle Plätze sind vergeben" in text
+    assert "Es sind noch" not in text
+
+
+def test_cached_page_is_per_language(client, conference):
+    client.get(_register_url(conference))
+
+    english = client.get("/en" + _register_url(conference), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert 'lang="en"' in english.content.decode()
+    assert "There are 50 seats left." in _page_text(english)
+
+
+def test_page_with_messages_is_rendered_afresh_and_shows_them(client, conference):
+    registration = _registered(conference)
+    client.get(_register_url(conference))  # fills the cache
+    client.post(_manage_url(registration, "cancel"))  # "Ihre Anmeldung ist storniert."
+
+    text = _page_text(client.get(_register_url(conference)))
+
+    assert "Ihre Anmeldung ist storniert." in text
+    assert "Ihre Anmeldung ist storniert." not in _page_text(client.get(_register_url(conference)))
+
+
+def test_form_sent_back_with_errors_equals_a_fresh_rendering(client, conference, monkeypatch):
+    from registrations import page_cache
+
+    WorkshopFactory(conference=conference, title="Forum <Sprache> & Arbeit", capacity=3)
+    data = _data(conference, email="kein-at-zeichen", last_name="Kühne-Hörmann <b>")
+    _register(client, conference, email="kein-at-zeichen")  # fills the cache
+    cached = client.post(_register_url(conference), data)
+    monkeypatch.setattr(page_cache, "has_messages", lambda request: True)  # renders afresh
+
+    fresh = client.post(_register_url(conference), data)
+
+    html = cached.content.decode()
+    assert page_cache.MARK not in html
+    assert html.count("<form") == 1
+    assert "Kühne-Hörmann &lt;b&gt;" in html
+    assert _without_visitor_values(cached) == _without_visitor_values(fresh)
+    assert _field_errors(cached, "email") == [
+        "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@beispiel.de."
+    ]
+
+
+def _queries_of_the_registration_flow(client, conference):
+    """Queries of: first GET (renders), second GET (cached), a valid POST, a form sent back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for request in (
+        lambda: client.get(_register_url(conference)),
+        lambda: client.get(_register_url(conference)),
+        lambda: _register(client, conference, email=f"ok-{conference.pk}@example.org"),
+        lambda: _register(client, conference, email="kein-at-zeichen"),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = request()
+        assert response.status_code in (200, 302)
+        counts.append(len(queries))
+    return counts
+
+
+def test_registration_queries_do_not_grow_with_the_programme(client):
+    small = ConferenceFactory(capacity=50)
+    WorkshopFactory(conference=small)
+    large = ConferenceFactory(capacity=50)
+    for _ in range(12):
+        WorkshopFactory(conference=large)
+
+    assert _queries_of_the_registration_flow(client, small) == _queries_of_the_registration_flow(
+        client, large
+    )
