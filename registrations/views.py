@@ -347,14 +347,24 @@ def _context(registration, **extra):
 
 @private
 def confirm(request, public_id, token):
+    """The link in the first e-mail. Opening it only asks; the button (a POST) confirms.
+
+    Mail filters and link scanners open links in e-mails on their own: a confirmation on GET
+    would confirm an address nobody read, the very thing the confirmation is to rule out.
+    """
     registration, limited = _registration_by_token(request, public_id, token)
     if limited:
         return limited
     error = None
-    try:
-        registration = services.confirm_email(registration=registration)
-    except services.RegistrationError as exc:
-        error = exc.message
+    if request.method == "POST":
+        try:
+            registration = services.confirm_email(registration=registration)
+        except services.RegistrationError as exc:
+            error = exc.message
+    elif registration.status == Registration.Status.CANCELLED:
+        error = services.MESSAGES["expired"]
+    elif registration.email_confirmed_at is None:
+        return TemplateResponse(request, "registrations/confirm.html", _context(registration))
     return TemplateResponse(
         request,
         "registrations/confirmed.html",

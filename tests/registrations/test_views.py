@@ -498,10 +498,30 @@ def test_rate_limit_rates_are_read_from_settings_strings(rate, expected):
 # --- Confirm and manage ------------------------------------------------------------------------
 
 
-def test_confirm_link_confirms_and_links_the_manage_page(client, conference):
+def test_confirm_link_only_asks_and_changes_nothing(client, conference):
     registration = _registered(conference)
 
     response = client.get(_manage_url(registration, "confirm"))
+
+    registration.refresh_from_db()
+    assert response.status_code == 200
+    assert registration.email_confirmed_at is None
+    assert registration.status == Registration.Status.PENDING
+    assert SentEmail.objects.filter(registration=registration).count() == 1  # the first one
+    html = response.content.decode()
+    assert re.search(
+        r'<form method="post">\s*<input type="hidden" name="csrfmiddlewaretoken"', html
+    )
+    assert "Mit diesem Schritt bestätigen Sie, dass die Adresse ina@example.org Ihnen gehört" in (
+        _page_text(response)
+    )
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_confirm_button_confirms_and_links_the_manage_page(client, conference):
+    registration = _registered(conference)
+
+    response = client.post(_manage_url(registration, "confirm"))
 
     registration.refresh_from_db()
     assert response.status_code == 200
@@ -512,11 +532,36 @@ def test_confirm_link_confirms_and_links_the_manage_page(client, conference):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_confirm_link_of_a_cancelled_registration_says_it_expired(client, conference):
+def test_confirm_link_after_confirming_says_it_is_confirmed(client, conference):
+    registration = services.confirm_email(registration=_registered(conference))
+
+    response = client.get(_manage_url(registration, "confirm"))
+
+    assert response.status_code == 200
+    assert "Vielen Dank: Ihre E-Mail-Adresse ist bestätigt" in _page_text(response)
+    assert 'method="post"' not in response.content.decode()
+
+
+def test_confirm_button_of_an_overdue_registration_says_it_expired(client, conference, settings):
+    registration = _registered(conference)
+    Registration.objects.filter(pk=registration.pk).update(
+        created_at=timezone.now() - timedelta(hours=settings.REGISTRATION_CONFIRMATION_HOURS + 1)
+    )
+
+    response = client.post(_manage_url(registration, "confirm"))
+
+    registration.refresh_from_db()
+    assert response.status_code == 409
+    assert registration.status == Registration.Status.CANCELLED
+    assert "Diese Anmeldung ist nicht mehr gültig" in _page_text(response)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_confirm_link_of_a_cancelled_registration_says_it_expired(client, conference, method):
     registration = _registered(conference)
     services.cancel_registration(registration=registration)
 
-    response = client.get(_manage_url(registration, "confirm"))
+    response = getattr(client, method)(_manage_url(registration, "confirm"))
 
     assert response.status_code == 409
     assert "Diese Anmeldung ist nicht mehr gültig" in _page_text(response)
