@@ -43,6 +43,7 @@ from django.utils.translation import ngettext
 
 from conferences.admin import organised_conferences
 from conferences.models import Conference, Session
+from conferences.views import registration_state
 
 from . import emails, exports, organiser, services
 from .forms import NoControlCharacters, ParticipantForm
@@ -530,14 +531,19 @@ class RegisterPersonForm(ParticipantForm):
 
 
 def register_person(model_admin, request):
-    """The add page of registrations: an organiser registers someone (e.g. by phone)."""
+    """The add page of registrations: an organiser registers someone (e.g. by phone).
+
+    Organisers register outside the online registration window too (`by_organiser`), so the
+    page offers the conferences the service accepts for them: published and not yet ended.
+    """
     conference_id = request.GET.get("conference", "")
-    if not conference_id:
-        # Coming from a changelist filtered by conference: that one.
+    chosen = bool(conference_id)
+    if not chosen:
+        # Coming from a changelist filtered by conference: that one, if it can take people.
         filters = QueryDict(request.GET.get("_changelist_filters", ""))
         conference_id = filters.get("conference__id__exact", "")
-    visible = organised_conferences(request.user).exclude(status=Conference.Status.ARCHIVED)
-    conference = visible.filter(pk=conference_id).first() if conference_id.isdigit() else None
+    registrable = organised_conferences(request.user).published().filter(ends_at__gt=timezone.now())
+    conference = registrable.filter(pk=conference_id).first() if conference_id.isdigit() else None
     request.current_app = model_admin.admin_site.name
     base = {
         **model_admin.admin_site.each_context(request),
@@ -545,12 +551,12 @@ def register_person(model_admin, request):
         "title": _("Person anmelden"),
     }
     if conference is None:
-        if conference_id:
+        if chosen:
             raise Http404
         return TemplateResponse(
             request,
             "admin/registrations/registration/register_choose_conference.html",
-            {**base, "conferences": visible.order_by("-starts_at")},
+            {**base, "conferences": registrable.order_by("starts_at", "title")},
         )
     form = RegisterPersonForm(request.POST or None, conference=conference)
     if request.method == "POST" and form.is_valid():
@@ -564,6 +570,7 @@ def register_person(model_admin, request):
             "language": data["language"],
             "known_full_session_ids": session_ids if data["waitlist"] else (),
             "conference_known_full": data["waitlist"],
+            "by_organiser": True,
         }
         try:
             if data["address_confirmed"]:
@@ -591,6 +598,8 @@ def register_person(model_admin, request):
             **base,
             "title": _("Person anmelden: %(title)s") % {"title": conference.title},
             "conference": conference,
+            # The note that the online registration is closed or not yet open.
+            "online": registration_state(conference),
             "form": form,
             "media": model_admin.media + form.media,
         },

@@ -129,6 +129,7 @@ class RegistrationError(Exception):
 MESSAGES = {
     "not_open": _("Die Anmeldung zu dieser Konferenz ist noch nicht geöffnet."),
     "closed": _("Die Anmeldung zu dieser Konferenz ist geschlossen."),
+    "ended": _("Die Konferenz ist bereits zu Ende. Eine Anmeldung ist nicht mehr möglich."),
     "duplicate": _(
         "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung zu dieser Konferenz. "
         "Wir können Ihnen den persönlichen Link zu Ihrer Anmeldung erneut zusenden."
@@ -419,11 +420,23 @@ def _consent_versions(purposes: list[str], moment: datetime) -> dict[str, str]:
     }
 
 
-def _check_window(conference: Conference, moment: datetime) -> None:
+def _check_window(conference: Conference, moment: datetime, *, by_organiser: bool = False) -> None:
+    """Refuse a registration at `moment` that comes too early or too late.
+
+    Always: the conference is published (a draft is "not_open", an archived one "closed").
+    Participants register within the window: from `registration_opens_at` (if set) until
+    `registration_closes_at`, or else until the conference ends ("not_open", "closed").
+    Organisers (`by_organiser`) are not bound by the window, only by the end of the conference
+    ("ended"): a late call or a speaker's guest can still be registered while it runs.
+    """
     if conference.status == Conference.Status.ARCHIVED:
         raise _error("closed")
     if conference.status != Conference.Status.PUBLISHED:
         raise _error("not_open")
+    if by_organiser:
+        if moment >= conference.ends_at:
+            raise _error("ended")
+        return
     if conference.registration_opens_at and moment < conference.registration_opens_at:
         raise _error("not_open")
     closes_at = conference.registration_closes_at or conference.ends_at
@@ -631,10 +644,14 @@ def register_participant(
     known_full_session_ids: Iterable[int] = (),
     conference_known_full: bool = False,
     now: datetime | None = None,
+    by_organiser: bool = False,
 ) -> Registration:
     """Register one person: a conference seat (pending) or a place on the waiting list or in the
     approval queue, the chosen sessions booked or waitlisted, the consents recorded, and the
-    "please confirm your address" e-mail queued. Either all of it is stored or nothing."""
+    "please confirm your address" e-mail queued. Either all of it is stored or nothing.
+
+    `by_organiser`: the organisers register the person (admin "Person anmelden"); the
+    registration window does not apply, everything else does (see `_check_window`)."""
     data = _clean_participant(participant, partial=False)
     given_consents = _clean_consents(consents)
     wanted = _ids(session_ids)
@@ -644,14 +661,14 @@ def register_participant(
     # A cheap refusal before queueing for the lock (checked again under it). A second
     # registration of the address is refused by the unique constraint (IntegrityError below),
     # and before any other refusal under the lock: the person must hear that first.
-    _check_window(conference, now or timezone.now())
+    _check_window(conference, now or timezone.now(), by_organiser=by_organiser)
 
     try:
         with transaction.atomic():
             # Only the chosen sessions: registrations for other forums do not wait for us.
             locked = _lock(conference.pk, wanted)
             moment = now or timezone.now()
-            _check_window(locked.conference, moment)
+            _check_window(locked.conference, moment, by_organiser=by_organiser)
             try:
                 sessions = _chosen_sessions(locked, wanted)
                 status = _initial_status(locked.conference, conference_known_full)

@@ -1,7 +1,10 @@
 """The organiser admin for registrations, session bookings, consents and the e-mail log."""
 
+import re
 import threading
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.admin import site as admin_site
@@ -14,6 +17,7 @@ from django.utils import timezone
 
 from conferences.models import Conference, Session
 from registrations import organiser, services
+from registrations.forms import RegistrationForm
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import (
     admin_form_data,
@@ -25,6 +29,7 @@ from tests.factories import (
     ConferenceFactory,
     ConsentFactory,
     ExhibitorFactory,
+    OrganiserFactory,
     ParticipantDataFactory,
     RegistrationFactory,
     SessionBookingFactory,
@@ -489,13 +494,209 @@ def test_registration_add_to_a_full_conference_needs_the_waiting_list_ticked(
     assert seat_problems(conference) == []
 
 
-def test_registration_add_to_a_closed_conference_shows_the_reason(admin_client):
-    conference = ConferenceFactory(registration_closes_at=timezone.now() - timedelta(hours=1))
+def test_registration_add_from_a_changelist_filtered_by_an_ended_conference_offers_the_others(
+    admin_client,
+):
+    ended = ConferenceFactory(
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=1),
+        registration_closes_at=timezone.now() - timedelta(days=3),
+    )
+    upcoming = ConferenceFactory()
+    url = admin_url(Registration, "add") + (
+        f"?_changelist_filters=conference__id__exact%3D{ended.pk}"
+    )
 
-    response = admin_client.post(register_url(conference), register_data())
+    response = admin_client.get(url)
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [str(services.MESSAGES["closed"])]
+    assert list(response.context["conferences"]) == [upcoming]
+
+
+# --- Registrations: "Person anmelden" outside the online registration window ----------------------
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def organiser_client_of(conference):
+    client = Client()
+    client.force_login(OrganiserFactory(conferences=[conference]))
+    return client
+
+
+def window_note(response):
+    """The note on "Person anmelden" about the online registration window (None: no note)."""
+    match = re.search(
+        r'<p id="online-registration-note"><strong>(.*?)</strong></p>',
+        response.content.decode(),
+        re.S,
+    )
+    return " ".join(match.group(1).split()) if match else None
+
+
+def test_registration_add_without_a_conference_offers_published_conferences_not_yet_ended(
+    admin_client,
+):
+    now = timezone.now()
+    running = ConferenceFactory(
+        title="Regionalkonferenz Fulda",
+        starts_at=now - timedelta(hours=2),
+        ends_at=now + timedelta(hours=6),
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+    closed = ConferenceFactory(
+        title="Regionalkonferenz Kassel", registration_closes_at=now - timedelta(hours=1)
+    )
+    not_yet_open = ConferenceFactory(
+        title="Regionalkonferenz Marburg",
+        starts_at=now + timedelta(days=60),
+        registration_opens_at=now + timedelta(days=3),
+    )
+    ConferenceFactory(title="Regionalkonferenz Entwurf", status=Conference.Status.DRAFT)
+    ConferenceFactory(title="Regionalkonferenz 2018", status=Conference.Status.ARCHIVED)
+    ConferenceFactory(
+        title="Regionalkonferenz Gießen",
+        starts_at=now - timedelta(days=2),
+        ends_at=now - timedelta(days=1),
+        registration_closes_at=now - timedelta(days=3),
+    )
+
+    response = admin_client.get(admin_url(Registration, "add"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert list(response.context["conferences"]) == [running, closed, not_yet_open]
+    assert [
+        title
+        for title in ("Regionalkonferenz Entwurf", "Regionalkonferenz 2018", "Gießen")
+        if title in content
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": Conference.Status.DRAFT},
+        {"status": Conference.Status.ARCHIVED},
+        {
+            "starts_at": timezone.now() - timedelta(days=2),
+            "ends_at": timezone.now() - timedelta(days=1),
+            "registration_closes_at": timezone.now() - timedelta(days=3),
+        },
+    ],
+    ids=["draft", "archived", "ended"],
+)
+def test_registration_add_for_a_draft_archived_or_ended_conference_is_not_found(changes):
+    conference = ConferenceFactory(**changes)
+    client = organiser_client_of(conference)
+
+    page = client.get(register_url(conference))
+    post = client.post(register_url(conference), register_data())
+
+    assert (page.status_code, post.status_code) == (404, 404)
+    assert Registration.objects.count() == 0
+
+
+def test_registration_add_after_the_online_registration_closed_registers_the_person():
+    conference = ConferenceFactory(
+        capacity=2, registration_closes_at=timezone.now() - timedelta(hours=1)
+    )
+    workshop = WorkshopFactory(conference=conference, capacity=1)
+    organiser_user = OrganiserFactory(conferences=[conference])
+    client = Client()
+    client.force_login(organiser_user)
+
+    response = client.post(register_url(conference), register_data(sessions=[str(workshop.pk)]))
+
+    registration = Registration.objects.get()
+    conference.refresh_from_db()
+    workshop.refresh_from_db()
+    assert response.status_code == 302
+    assert response.url == admin_url(Registration, "change", registration.pk)
+    assert (registration.email, registration.status) == (
+        "aylin.demir@example.org",
+        Registration.Status.PENDING,
+    )
+    assert (conference.seats_taken, conference.waitlist_count) == (1, 0)
+    assert (workshop.seats_taken, workshop.waitlist_count) == (1, 0)
+    assert sent_kinds(registration) == [SentEmail.Kind.CONFIRM_ADDRESS]
+    assert registration.history.get().history_user == organiser_user
+    assert seat_problems(conference) == []
+
+
+def test_registration_add_after_the_online_registration_closed_waitlists_when_full(
+    admin_client, register
+):
+    conference = ConferenceFactory(capacity=1)
+    register(conference)
+    conference.registration_closes_at = timezone.now() - timedelta(hours=1)
+    conference.save(update_fields=["registration_closes_at"])
+
+    response = admin_client.post(register_url(conference), register_data(waitlist="on"))
+
+    registration = Registration.objects.get(email="aylin.demir@example.org")
+    conference.refresh_from_db()
+    assert response.status_code == 302
+    assert registration.status == Registration.Status.WAITLISTED
+    assert (conference.seats_taken, conference.waitlist_count) == (1, 1)
+    assert seat_problems(conference) == []
+
+
+def test_registration_add_page_after_the_online_registration_closed_shows_the_note():
+    conference = ConferenceFactory(
+        registration_opens_at=datetime(2020, 1, 6, 9, 0, tzinfo=BERLIN),
+        registration_closes_at=datetime(2020, 3, 2, 18, 0, tzinfo=BERLIN),
+    )
+    client = organiser_client_of(conference)
+
+    response = client.get(register_url(conference))
+
+    assert response.status_code == 200
+    assert window_note(response) == (
+        "Die Online-Anmeldung ist seit 2. März 2020, 18:00 Uhr geschlossen. "
+        "Sie können die Person trotzdem anmelden."
+    )
+
+
+def test_registration_add_page_before_the_online_registration_opens_shows_the_note():
+    starts_at = datetime(2040, 5, 4, 9, 0, tzinfo=BERLIN)
+    conference = ConferenceFactory(
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=8),
+        registration_opens_at=datetime(2040, 3, 1, 10, 0, tzinfo=BERLIN),
+    )
+    client = organiser_client_of(conference)
+
+    response = client.get(register_url(conference))
+
+    assert response.status_code == 200
+    assert window_note(response) == (
+        "Die Online-Anmeldung beginnt erst am 1. März 2040, 10:00 Uhr. "
+        "Sie können die Person trotzdem schon jetzt anmelden."
+    )
+
+
+def test_registration_add_page_while_the_online_registration_is_open_shows_no_note(
+    admin_client, conference
+):
+    response = admin_client.get(register_url(conference))
+
+    assert response.status_code == 200
+    assert window_note(response) is None
+
+
+def test_participant_page_still_refuses_a_registration_after_the_window_closed(client):
+    conference = ConferenceFactory(registration_closes_at=timezone.now() - timedelta(hours=1))
+    token = RegistrationForm(conference=conference).make_token(started=time.time() - 60)
+    data = {**register_data(consent_privacy="on", form_token=token), "consents": []}
+
+    response = client.post(
+        reverse("registrations:register", kwargs={"slug": conference.slug}), data
+    )
+
+    assert response.status_code == 200
+    assert "Die Anmeldung ist geschlossen." in " ".join(response.content.decode().split())
     assert Registration.objects.count() == 0
 
 

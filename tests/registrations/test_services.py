@@ -147,6 +147,173 @@ def test_register_after_the_conference_ended_is_refused_without_a_closing_date(r
     assert error.value.code == "closed"
 
 
+# --- register_participant by the organisers (outside the window) ------------------------------
+
+
+@pytest.fixture
+def register_by_organiser(run):
+    """Register someone as the admin page "Person anmelden" does: `by_organiser=True`."""
+
+    def _register(conference, *, session_ids=(), conference_known_full=False, now=None, **person):
+        return run(
+            services.register_participant,
+            conference=conference,
+            participant=ParticipantDataFactory(**person),
+            session_ids=[getattr(s, "pk", s) for s in session_ids],
+            consents=["privacy"],
+            language="de",
+            conference_known_full=conference_known_full,
+            now=now,
+            by_organiser=True,
+        )
+
+    return _register
+
+
+def closed_conference(**changes):
+    return ConferenceFactory(
+        capacity=1,
+        registration_opens_at=timezone.now() - timedelta(days=20),
+        registration_closes_at=timezone.now() - timedelta(days=1),
+        **changes,
+    )
+
+
+def test_register_after_the_window_closed_is_refused_for_participants(register):
+    conference = closed_conference()
+
+    with pytest.raises(RegistrationError) as error:
+        register(conference)
+
+    assert (error.value.code, error.value.field) == ("closed", None)
+    assert Registration.objects.count() == 0
+    assert counters(conference) == (0, 0)
+
+
+def test_register_by_organiser_after_the_window_closed_holds_a_seat_and_books_sessions(
+    register_by_organiser,
+):
+    conference = closed_conference()
+    workshop = WorkshopFactory(conference=conference, title="Workshop Ankommen", capacity=2)
+
+    registration = register_by_organiser(
+        conference, session_ids=[workshop], email="gast@example.org"
+    )
+
+    registration.refresh_from_db()
+    assert registration.status == Status.PENDING
+    assert bookings_of(registration) == {"Workshop Ankommen": BOOKED}
+    assert counters(conference) == (1, 0)
+    assert counters(workshop) == (1, 0)
+    assert subjects() == [
+        ("gast@example.org", f"Bitte bestätigen Sie Ihre E-Mail-Adresse: {conference.title}")
+    ]
+    assert seat_problems(conference) == []
+
+
+def test_register_by_organiser_before_the_window_opens_holds_a_seat(register_by_organiser):
+    conference = ConferenceFactory(registration_opens_at=timezone.now() + timedelta(days=3))
+
+    registration = register_by_organiser(conference)
+
+    assert registration.status == Status.PENDING
+    assert counters(conference) == (1, 0)
+    assert seat_problems(conference) == []
+
+
+def test_register_by_organiser_while_the_conference_runs_holds_a_seat(register_by_organiser):
+    conference = ConferenceFactory(
+        starts_at=timezone.now() - timedelta(hours=2),
+        ends_at=timezone.now() + timedelta(hours=6),
+        registration_opens_at=None,
+        registration_closes_at=None,
+    )
+
+    registration = register_by_organiser(conference)
+
+    assert registration.status == Status.PENDING
+    assert counters(conference) == (1, 0)
+
+
+def test_register_by_organiser_to_a_full_conference_after_the_window_uses_the_waiting_list(
+    register_by_organiser,
+):
+    conference = closed_conference()
+    register_by_organiser(conference)
+
+    with pytest.raises(RegistrationError) as refused:
+        register_by_organiser(conference)
+    waitlisted = register_by_organiser(conference, conference_known_full=True)
+
+    assert refused.value.code == "conference_full_changed"
+    assert waitlisted.status == Status.WAITLISTED
+    assert counters(conference) == (1, 1)
+    assert Registration.objects.count() == 2
+    assert seat_problems(conference) == []
+
+
+def test_register_by_organiser_with_an_address_already_registered_is_refused(
+    register, register_by_organiser
+):
+    conference = ConferenceFactory()
+    register(conference, email="kai.klose@example.org")
+    conference.registration_closes_at = timezone.now() - timedelta(minutes=1)
+    conference.save(update_fields=["registration_closes_at"])
+
+    with pytest.raises(RegistrationError) as error:
+        register_by_organiser(conference, email="Kai.Klose@example.org")
+
+    assert (error.value.code, error.value.field) == ("duplicate", "email")
+    assert counters(conference) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"status": Conference.Status.DRAFT}, "not_open"),
+        ({"status": Conference.Status.ARCHIVED}, "closed"),
+        (
+            {
+                "starts_at": timezone.now() - timedelta(days=2),
+                "ends_at": timezone.now() - timedelta(days=1),
+                "registration_closes_at": timezone.now() - timedelta(days=3),
+            },
+            "ended",
+        ),
+    ],
+    ids=["draft", "archived", "ended"],
+)
+def test_register_by_organiser_for_a_draft_archived_or_ended_conference_is_refused(
+    register_by_organiser, changes, code
+):
+    conference = ConferenceFactory(**changes)
+
+    with pytest.raises(RegistrationError) as error:
+        register_by_organiser(conference)
+
+    assert (error.value.code, error.value.field) == (code, None)
+    assert Registration.objects.count() == 0
+    assert counters(conference) == (0, 0)
+
+
+def test_register_by_organiser_is_refused_from_the_end_of_the_conference_on(
+    register_by_organiser,
+):
+    conference = ConferenceFactory(registration_closes_at=None)
+    end = conference.ends_at
+
+    last_minute = register_by_organiser(conference, now=end - timedelta(minutes=1))
+    with pytest.raises(RegistrationError) as error:
+        register_by_organiser(conference, now=end)
+
+    assert last_minute.status == Status.PENDING
+    assert error.value.code == "ended"
+    assert str(error.value) == (
+        "Die Konferenz ist bereits zu Ende. Eine Anmeldung ist nicht mehr möglich."
+    )
+    assert Registration.objects.count() == 1
+
+
 def test_register_with_an_address_already_registered_in_other_case_is_refused(conference, register):
     register(conference, email="kai.klose@example.org")
 
