@@ -299,6 +299,23 @@ def _helper(submit_label, *, css_class=""):
 
 # --- Registration ------------------------------------------------------------------------------
 
+# The optional consents, as the registration form and the manage page ask for them.
+CONSENT_LABELS = {
+    Consent.Purpose.PHOTOS: _(
+        "Ich bin einverstanden, dass Foto- und Filmaufnahmen, auf denen ich zu sehen bin, "
+        "zur Dokumentation der Konferenz veröffentlicht werden (freiwillig)."
+    ),
+    Consent.Purpose.PARTICIPANT_LIST: _(
+        "Ich bin einverstanden, dass mein Name und meine Organisation in die "
+        "Teilnehmendenliste aufgenommen werden, die alle Teilnehmenden erhalten "
+        "(freiwillig)."
+    ),
+    Consent.Purpose.NEWSLETTER: _(
+        "Ich möchte über künftige Konferenzen per Newsletter informiert werden "
+        "(freiwillig, jederzeit abbestellbar)."
+    ),
+}
+
 
 def make_form_token(conference, sessions, *, started):
     """The signed snapshot a registration form carries (see `RegistrationForm`)."""
@@ -390,28 +407,11 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         )
         # The error summary names the field; the whole sentence of the label would be too long.
         self.fields["consent_privacy"].summary_label = _("Datenschutzhinweise")
-        self.fields["consent_photos"] = forms.BooleanField(
-            required=False,
-            label=_(
-                "Ich bin einverstanden, dass Foto- und Filmaufnahmen, auf denen ich zu sehen bin, "
-                "zur Dokumentation der Konferenz veröffentlicht werden (freiwillig)."
-            ),
-        )
-        self.fields["consent_participant_list"] = forms.BooleanField(
-            required=False,
-            label=_(
-                "Ich bin einverstanden, dass mein Name und meine Organisation in die "
-                "Teilnehmendenliste aufgenommen werden, die alle Teilnehmenden erhalten "
-                "(freiwillig)."
-            ),
-        )
-        self.fields["consent_newsletter"] = forms.BooleanField(
-            required=False,
-            label=_(
-                "Ich möchte über künftige Konferenzen per Newsletter informiert werden "
-                "(freiwillig, jederzeit abbestellbar)."
-            ),
-        )
+        for name, purpose in self.CONSENT_FIELDS.items():
+            if purpose != Consent.Purpose.PRIVACY:
+                self.fields[name] = forms.BooleanField(
+                    required=False, label=CONSENT_LABELS[purpose]
+                )
 
     def _sessions_layout(self):
         if not self.slots:
@@ -548,6 +548,29 @@ class SessionChangeForm(SessionChoiceMixin, forms.Form):
             )
         except (signing.BadSignature, TypeError, ValueError):
             return ()
+
+
+class ConsentsForm(forms.Form):
+    """The optional consents on the manage page: given ones can be withdrawn, others given."""
+
+    FIELDS = {
+        name: purpose
+        for name, purpose in RegistrationForm.CONSENT_FIELDS.items()
+        if purpose != Consent.Purpose.PRIVACY
+    }
+
+    def __init__(self, *args, registration: Registration, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = {c.purpose for c in registration.consents.all() if c.is_active}
+        for name, purpose in self.FIELDS.items():
+            self.fields[name] = forms.BooleanField(
+                required=False, label=CONSENT_LABELS[purpose], initial=purpose in active
+            )
+        self.helper = _helper(_("Einwilligungen speichern"))
+        self.helper.layout = Layout(*self.FIELDS)
+
+    def purposes(self):
+        return [purpose for name, purpose in self.FIELDS.items() if self.cleaned_data.get(name)]
 
 
 class LostLinkForm(forms.Form):

@@ -70,6 +70,7 @@ __all__ = [
     "register_participant",
     "resend_manage_link",
     "send_reminders",
+    "set_consents",
     "stored_seat_counts",
     "update_participant",
     "waitlist_position",
@@ -729,6 +730,36 @@ def register_participant(
             raise _error("duplicate", field="email") from None
         raise
     return registration
+
+
+def set_consents(
+    *, registration: Registration, purposes: Iterable[str], now: datetime | None = None
+) -> tuple[list[str], list[str]]:
+    """The participant's optional consents become exactly `purposes`: a consent not wanted any
+    more is withdrawn (its record stays, with the time), a new one is recorded with the text
+    version in force. The privacy notice's acknowledgement is not a consent and stays.
+    Possible at any time, also after a cancellation. Returns (given, withdrawn)."""
+    wanted = set(_clean_consents([Consent.Purpose.PRIVACY, *purposes]))
+    moment = now or timezone.now()
+    with transaction.atomic():
+        # One change of a person's consents at a time (a double click records nothing twice).
+        Registration.objects.select_for_update().only("pk").get(pk=registration.pk)
+        active = {c.purpose: c for c in registration.consents.filter(withdrawn_at__isnull=True)}
+        withdrawn = sorted(p for p in active if p not in wanted)
+        given = sorted(p for p in wanted if p not in active)
+        # One by one (at most three): each change gets its entry in the change history.
+        for purpose in withdrawn:
+            active[purpose].withdrawn_at = moment
+            active[purpose].save(update_fields=["withdrawn_at"])
+        versions = _consent_versions(given, moment)
+        for purpose in given:
+            Consent.objects.create(
+                registration=registration,
+                purpose=purpose,
+                text_version=versions[purpose],
+                given_at=moment,
+            )
+    return given, withdrawn
 
 
 def get_registration_by_token(*, public_id, token: str) -> Registration | None:

@@ -28,5 +28,10 @@ urlpatterns = [
         views.manage_sessions,
         name="manage_sessions",
     ),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/einwilligungen/",
+        views.manage_consents,
+        name="manage_consents",
+    ),
     path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", views.cancel, name="cancel"),
 ]

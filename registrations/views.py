@@ -33,6 +33,7 @@ from conferences.views import registration_state
 
 from . import page_cache, ratelimit, services
 from .forms import (
+    ConsentsForm,
     LostLinkForm,
     ParticipantUpdateForm,
     RegistrationForm,
@@ -317,7 +318,7 @@ def _links(registration):
     kwargs = {"public_id": registration.public_id, "token": registration.token}
     return {
         name: reverse(f"registrations:{name}", kwargs=kwargs)
-        for name in ("manage", "manage_data", "manage_sessions", "cancel")
+        for name in ("manage", "manage_data", "manage_sessions", "manage_consents", "cancel")
     }
 
 
@@ -381,11 +382,13 @@ def manage(request, public_id, token):
     return TemplateResponse(request, "registrations/manage.html", _context(registration))
 
 
-def _manage_form_view(request, public_id, token, *, form_factory, save, title, success):
+def _manage_form_view(
+    request, public_id, token, *, form_factory, save, title, success, intro="", only_active=True
+):
     registration, limited = _registration_by_token(request, public_id, token)
     if limited:
         return limited
-    if not registration.is_active:
+    if only_active and not registration.is_active:
         return redirect(_links(registration)["manage"])
     form = form_factory(registration, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -401,7 +404,9 @@ def _manage_form_view(request, public_id, token, *, form_factory, save, title, s
     if form.is_bound and hasattr(form, "renew_token"):
         form.renew_token()
     return TemplateResponse(
-        request, "registrations/manage_form.html", _context(registration, form=form, title=title)
+        request,
+        "registrations/manage_form.html",
+        _context(registration, form=form, title=title, intro=intro),
     )
 
 
@@ -440,6 +445,29 @@ def manage_sessions(request, public_id, token):
         ),
         title=_("Programmauswahl ändern"),
         success=_("Ihre Programmauswahl ist gespeichert."),
+    )
+
+
+@private
+def manage_consents(request, public_id, token):
+    # Withdrawing is as easy as giving, and possible at any time: also after a cancellation
+    # and after the conference (photos are published afterwards).
+    return _manage_form_view(
+        request,
+        public_id,
+        token,
+        form_factory=lambda registration, data: ConsentsForm(data, registration=registration),
+        save=lambda registration, form: services.set_consents(
+            registration=registration, purposes=form.purposes()
+        ),
+        title=_("Einwilligungen ändern"),
+        success=_("Ihre Einwilligungen sind gespeichert."),
+        intro=_(
+            "Ihre Einwilligungen sind freiwillig. Sie können sie jederzeit widerrufen oder "
+            "erteilen; ein Widerruf gilt für die Zukunft. Die Kenntnisnahme der "
+            "Datenschutzhinweise ist keine Einwilligung und bleibt bestehen."
+        ),
+        only_active=False,
     )
 
 

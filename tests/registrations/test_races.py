@@ -231,3 +231,21 @@ def test_thirty_submissions_of_the_same_address_register_once(round_):
     assert len(refused) == 29
     assert conference.registrations.count() == 1
     assert seat_problems(conference) == []
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_the_same_consent_given_forty_times_at_once_is_recorded_once(round_):
+    conference = ConferenceFactory(capacity=10)
+    registration = registering(conference, f"r{round_}-consent@example.org")()
+
+    results = race(
+        [
+            lambda: services.set_consents(registration=registration, purposes=["photos"])
+            for _ in range(THREADS)
+        ]
+    )
+
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert sorted(given for given, _withdrawn in results) == [[]] * (THREADS - 1) + [["photos"]]
+    active = registration.consents.filter(withdrawn_at__isnull=True)
+    assert sorted(active.values_list("purpose", flat=True)) == ["photos", "privacy"]

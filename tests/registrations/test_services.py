@@ -675,6 +675,61 @@ def test_update_participant_of_a_cancelled_registration_is_refused(conference, r
     assert error.value.code == "cancelled"
 
 
+# --- set_consents ------------------------------------------------------------------------------
+
+
+def _active_consents(registration):
+    return sorted(
+        registration.consents.filter(withdrawn_at__isnull=True).values_list("purpose", flat=True)
+    )
+
+
+def test_set_consents_withdraws_gives_and_keeps_the_records(conference, register, settings):
+    registration = register(conference, consents=["privacy", "photos"])
+    settings.CONSENT_TEXT_VERSION = "2027-02"
+    moment = timezone.now() + timedelta(minutes=5)
+
+    result = services.set_consents(
+        registration=registration, purposes=["newsletter", "participant_list"], now=moment
+    )
+
+    assert result == (["newsletter", "participant_list"], ["photos"])
+    assert _active_consents(registration) == ["newsletter", "participant_list", "privacy"]
+    photos = registration.consents.get(purpose="photos")
+    assert photos.withdrawn_at == moment
+    assert registration.consents.get(purpose="newsletter").text_version == "2027-02"
+    assert Consent.history.filter(purpose="photos", history_type="~").count() == 1
+
+
+def test_set_consents_keeps_the_privacy_acknowledgement(conference, register):
+    registration = register(conference, consents=["privacy", "photos"])
+
+    result = services.set_consents(registration=registration, purposes=[])
+
+    assert result == ([], ["photos"])
+    assert _active_consents(registration) == ["privacy"]
+
+
+def test_set_consents_after_withdrawing_gives_anew(conference, register):
+    registration = register(conference, consents=["privacy", "photos"])
+    services.set_consents(registration=registration, purposes=[])
+
+    services.set_consents(registration=registration, purposes=["photos"])
+
+    assert registration.consents.filter(purpose="photos").count() == 2
+    assert _active_consents(registration) == ["photos", "privacy"]
+
+
+def test_set_consents_unknown_purpose_is_refused_and_changes_nothing(conference, register):
+    registration = register(conference, consents=["privacy", "photos"])
+
+    with pytest.raises(RegistrationError) as error:
+        services.set_consents(registration=registration, purposes=["marketing"])
+
+    assert error.value.code == "invalid_consent"
+    assert _active_consents(registration) == ["photos", "privacy"]
+
+
 # --- change_sessions ---------------------------------------------------------------------------
 
 

@@ -708,6 +708,82 @@ def test_manage_sessions_full_forum_is_reported_beside_the_slot(client, conferen
     assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
 
 
+def _consents(registration):
+    """Purpose → (active, withdrawn) counts of a registration's consent records."""
+    result = {}
+    for consent in registration.consents.all():
+        active, withdrawn = result.get(consent.purpose, (0, 0))
+        result[consent.purpose] = (
+            (active + 1, withdrawn) if consent.is_active else (active, withdrawn + 1)
+        )
+    return result
+
+
+def test_manage_consents_shows_what_was_given(client, conference):
+    registration = _registered(conference)  # privacy only
+    registration.consents.create(purpose="photos", text_version="2026-01", given_at=timezone.now())
+
+    response = client.get(_manage_url(registration, "manage_consents"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r'name="consent_photos"[^>]*checked', html)
+    assert not re.search(r'name="consent_newsletter"[^>]*checked', html)
+    assert 'name="consent_privacy"' not in html
+
+
+def test_manage_consents_withdraws_and_gives(client, conference, settings):
+    registration = _registered(conference)
+    registration.consents.create(purpose="photos", text_version="2025-01", given_at=timezone.now())
+
+    response = client.post(
+        _manage_url(registration, "manage_consents"), {"consent_newsletter": "on"}
+    )
+
+    assert response.status_code == 302
+    assert _consents(registration) == {
+        "privacy": (1, 0),
+        "photos": (0, 1),
+        "newsletter": (1, 0),
+    }
+    newsletter = registration.consents.get(purpose="newsletter")
+    assert newsletter.text_version == settings.CONSENT_TEXT_VERSION
+    page = _page_text(client.get(_manage_url(registration)))
+    assert "Ihre Einwilligungen sind gespeichert." in page
+    assert "Foto- und Filmaufnahmen: widerrufen am" in page
+    assert "Newsletter: erteilt am" in page
+
+
+def test_manage_consents_saved_twice_records_once(client, conference):
+    registration = _registered(conference)
+
+    for _ in range(2):
+        client.post(_manage_url(registration, "manage_consents"), {"consent_photos": "on"})
+
+    assert _consents(registration) == {"privacy": (1, 0), "photos": (1, 0)}
+
+
+def test_manage_consents_can_be_withdrawn_after_a_cancellation(client, conference):
+    registration = _registered(conference)
+    registration.consents.create(purpose="photos", text_version="2026-01", given_at=timezone.now())
+    services.cancel_registration(registration=registration)
+
+    response = client.post(_manage_url(registration, "manage_consents"), {})
+
+    assert response.status_code == 302
+    assert _consents(registration) == {"privacy": (1, 0), "photos": (0, 1)}
+
+
+def test_manage_consents_with_a_wrong_token_is_404(client, conference):
+    registration = _registered(conference)
+    registration.token = "falsch"
+
+    response = client.post(_manage_url(registration, "manage_consents"), {"consent_photos": "on"})
+
+    assert response.status_code == 404
+    assert _consents(Registration.objects.get(pk=registration.pk)) == {"privacy": (1, 0)}
+
+
 def test_cancel_asks_first_and_changes_nothing_on_get(client, conference):
     registration = _registered(conference)
 
@@ -810,7 +886,9 @@ def test_lost_link_invalid_address_is_a_field_error(client, conference):
 # --- Logs --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["confirm", "manage", "manage_data", "manage_sessions", "cancel"])
+@pytest.mark.parametrize(
+    "name", ["confirm", "manage", "manage_data", "manage_sessions", "manage_consents", "cancel"]
+)
 def test_log_filter_redacts_the_token_of_every_private_url(name):
     registration = Registration(public_id="6f1c1e0e-0c5e-4a47-9b59-3c0c1a2b3c4d", token="s3cr3t_-x")
     url = _manage_url(registration, name)
