@@ -50,7 +50,7 @@ from conferences.admin import (
 )
 from conferences.models import Conference, Session
 
-from . import admin_views, emails, organiser, services
+from . import admin_views, emails, exports, organiser, personal_data, services
 from .models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 
 CONFERENCE_PATHS.update(
@@ -517,6 +517,7 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
         "resend_manage_link",
         "check_in",
         "undo_check_in",
+        "download_personal_data",
     )
     state_fields = _existing(
         Registration,
@@ -657,6 +658,31 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
             self.message_user(request, f"{done}: {_names(succeeded)}", messages.SUCCESS)
         if unchanged and skipped:
             self.message_user(request, f"{skipped}: {_names(unchanged)}", messages.WARNING)
+
+    @admin.action(
+        description=_("Auskunft: alle gespeicherten Daten der Person (JSON)"),
+        permissions=("view",),
+    )
+    def download_personal_data(self, request, queryset):
+        """A request for access (GDPR Art. 15) by letter or e-mail: the file the person could
+        download through their private link. One person at a time; recorded in the export log."""
+        registrations = list(queryset.select_related("conference")[:2])
+        if len(registrations) != 1:
+            self.message_user(
+                request,
+                _("Bitte wählen Sie für eine Auskunft genau eine Anmeldung aus."),
+                messages.WARNING,
+            )
+            return None
+        registration = registrations[0]
+        exports.log_export(
+            user=request.user,
+            conference=registration.conference,
+            kind="personal_data",
+            fmt="json",
+            row_count=1,
+        )
+        return personal_data.as_response(registration)
 
     @admin.action(description=_("E-Mail-Adresse bestätigen"), permissions=("change",))
     def confirm_email(self, request, queryset):

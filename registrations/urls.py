@@ -33,5 +33,10 @@ urlpatterns = [
         views.manage_consents,
         name="manage_consents",
     ),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/daten.json",
+        views.manage_export,
+        name="manage_export",
+    ),
     path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", views.cancel, name="cancel"),
 ]

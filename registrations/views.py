@@ -31,7 +31,7 @@ from django.views.generic import FormView, TemplateView
 from conferences.models import Conference
 from conferences.views import registration_state
 
-from . import page_cache, ratelimit, services
+from . import page_cache, personal_data, ratelimit, services
 from .forms import (
     ConsentsForm,
     LostLinkForm,
@@ -318,7 +318,14 @@ def _links(registration):
     kwargs = {"public_id": registration.public_id, "token": registration.token}
     return {
         name: reverse(f"registrations:{name}", kwargs=kwargs)
-        for name in ("manage", "manage_data", "manage_sessions", "manage_consents", "cancel")
+        for name in (
+            "manage",
+            "manage_data",
+            "manage_sessions",
+            "manage_consents",
+            "manage_export",
+            "cancel",
+        )
     }
 
 
@@ -446,6 +453,15 @@ def manage_sessions(request, public_id, token):
         title=_("Programmauswahl ändern"),
         success=_("Ihre Programmauswahl ist gespeichert."),
     )
+
+
+@private
+def manage_export(request, public_id, token):
+    """Everything stored about the registration as a JSON file (right of access)."""
+    registration, limited = _registration_by_token(request, public_id, token)
+    if limited:
+        return limited
+    return personal_data.as_response(registration)
 
 
 @private

@@ -988,6 +988,42 @@ def test_resend_link_action_queues_the_private_link(admin_client, conference, re
     assert sent_kinds(registration)[-1] == SentEmail.Kind.MANAGE_LINK
 
 
+def test_personal_data_action_downloads_the_file_and_logs_it(conference, register):
+    import json
+
+    registration = register(conference, first_name="Aylin", last_name="Demir")
+    client = organiser_client_of(conference)
+
+    response = run_action(client, "download_personal_data", [registration])
+
+    data = json.loads(response.content)
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert data["registration"]["id"] == str(registration.public_id)
+    assert (data["registration"]["first_name"], data["registration"]["last_name"]) == (
+        "Aylin",
+        "Demir",
+    )
+    assert registration.token not in response.content.decode()
+    log = ExportLog.objects.get()
+    assert (log.kind, log.fmt, log.conference, log.row_count) == (
+        "personal_data",
+        "json",
+        conference,
+        1,
+    )
+
+
+def test_personal_data_action_wants_exactly_one_registration(admin_client, conference, register):
+    registrations = [register(conference), register(conference)]
+
+    response = run_action(admin_client, "download_personal_data", registrations)
+
+    assert messages_of(response) == [
+        ("warning", "Bitte wählen Sie für eine Auskunft genau eine Anmeldung aus.")
+    ]
+    assert ExportLog.objects.count() == 0
+
+
 def test_check_in_action_checks_in_people_with_a_seat_and_refuses_the_waiting_list(
     admin_client, conference, register
 ):

@@ -784,6 +784,71 @@ def test_manage_consents_with_a_wrong_token_is_404(client, conference):
     assert _consents(Registration.objects.get(pk=registration.pk)) == {"privacy": (1, 0)}
 
 
+def test_manage_export_holds_everything_stored_and_no_token(client, conference):
+    import json
+
+    forum = WorkshopFactory(conference=conference, title="Forum Arbeit")
+    registration = _registered(
+        conference,
+        session_ids=[forum.pk],
+        first_name="مريم",
+        last_name="Kühne-Hörmann",
+        organisation="Stadt Wiesbaden",
+    )
+    registration.consents.create(purpose="photos", text_version="2026-01", given_at=timezone.now())
+
+    response = client.get(_manage_url(registration, "manage_export"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="tagungsbuero-anmeldung-{registration.public_id}.json"'
+    )
+    assert "no-store" in response["Cache-Control"]
+    assert registration.token not in response.content.decode()
+    data = json.loads(response.content)
+    assert data["registration"]["id"] == str(registration.public_id)
+    assert (data["registration"]["first_name"], data["registration"]["last_name"]) == (
+        "مريم",
+        "Kühne-Hörmann",
+    )
+    assert data["registration"]["organisation"] == "Stadt Wiesbaden"
+    assert data["conference"]["title"] == "Regionalkonferenz Kassel"
+    assert [s["title"] for s in data["sessions"]] == ["Forum Arbeit"]
+    assert sorted(c["purpose"] for c in data["consents"]) == ["photos", "privacy"]
+    assert [e["kind"] for e in data["emails"]] == ["confirm_address"]
+
+
+def test_manage_export_queries_do_not_grow_with_the_records(client, conference):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    forums = [
+        WorkshopFactory(conference=conference, starts_at=conference.starts_at + timedelta(hours=h))
+        for h in (1, 3, 5)
+    ]
+    few = _registered(conference, email="wenig@example.org", session_ids=[forums[0].pk])
+    many = _registered(conference, email="viel@example.org", session_ids=[f.pk for f in forums])
+    for _ in range(5):
+        services.resend_manage_link(conference=conference, email="viel@example.org")
+    counts = []
+    for registration in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(_manage_url(registration, "manage_export"))
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_manage_export_with_a_wrong_token_is_404(client, conference):
+    registration = _registered(conference)
+    registration.token = "falsch"
+
+    response = client.get(_manage_url(registration, "manage_export"))
+
+    assert response.status_code == 404
+
+
 def test_cancel_asks_first_and_changes_nothing_on_get(client, conference):
     registration = _registered(conference)
 
@@ -887,7 +952,16 @@ def test_lost_link_invalid_address_is_a_field_error(client, conference):
 
 
 @pytest.mark.parametrize(
-    "name", ["confirm", "manage", "manage_data", "manage_sessions", "manage_consents", "cancel"]
+    "name",
+    [
+        "confirm",
+        "manage",
+        "manage_data",
+        "manage_sessions",
+        "manage_consents",
+        "manage_export",
+        "cancel",
+    ],
 )
 def test_log_filter_redacts_the_token_of_every_private_url(name):
     registration = Registration(public_id="6f1c1e0e-0c5e-4a47-9b59-3c0c1a2b3c4d", token="s3cr3t_-x")
