@@ -328,6 +328,7 @@ def start_server(args):
             bind,
             "--log-level",
             "warning",
+            *(["-c", args.gunicorn_config] if args.gunicorn_config else []),
         ],
         cwd=ROOT,
     )
@@ -444,6 +445,7 @@ def main():
         metavar="WORKERS",
         help="migrate and start gunicorn with this many workers on --url's address, stop it after",
     )
+    parser.add_argument("--gunicorn-config", help="gunicorn configuration file for --start-server")
     args = parser.parse_args()
     server = None
     if args.start_server:

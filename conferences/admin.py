@@ -717,6 +717,7 @@ class SessionAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, SeatCountersMixi
 @admin.register(Speaker)
 class SpeakerAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
     form = OrganiserAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("last_name", "first_name", "academic_title", "organisation", "session_count")
     list_display_links = ("last_name", "first_name")
     list_filter = (("sessions__conference", VisibleConferenceListFilter),)
@@ -759,6 +760,8 @@ class SpeakerAdmin(FieldsetsWithRestMixin, admin.ModelAdmin):
 @admin.register(Exhibitor)
 class ExhibitorAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin):
     form = OrganiserAdminForm
+    # An address typed without a scheme ("projekt.de") is taken as https://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "organisation",
         "project",

@@ -632,3 +632,20 @@ def test_session_changelist_filtered_by_conference_shows_its_sessions_only(admin
     )
 
     assert list(response.context["cl"].result_list) == [kassel]
+
+
+# --- Web addresses ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [Speaker, Exhibitor])
+def test_web_address_without_a_scheme_is_taken_as_https(admin_client, model):
+    obj = SpeakerFactory() if model is Speaker else ExhibitorFactory(topic=TopicFactory())
+    url = admin_url(model, "change", obj.pk)
+    data = admin_form_data(admin_client.get(url))
+    data["website"] = "integration-hessen.de"
+
+    response = admin_client.post(url, data)
+
+    obj.refresh_from_db()
+    assert response.status_code == 302
+    assert obj.website == "https://integration-hessen.de"
