@@ -133,6 +133,15 @@ def test_register_confirm_change_cancel_and_the_next_person_gets_the_seat(
     assert "Ihre Programmauswahl ist gespeichert." in page.inner_text("main")
     assert page.get_by_role("table").get_by_role("rowheader").all_inner_texts() == ["Forum Arbeit"]
 
+    # She agrees to the photos after all, on the page for her consents.
+    page.get_by_role("link", name="Einwilligungen widerrufen oder erteilen").click()
+    axe_check(page)
+    page.get_by_role("checkbox", name=re.compile("Foto- und Filmaufnahmen")).check()
+    page.get_by_role("button", name="Einwilligungen speichern").click()
+    page.wait_for_url(re.compile(re.escape(manage_path) + "$"))
+    axe_check(page)
+    assert "Foto- und Filmaufnahmen: erteilt am" in page.inner_text("main")
+
     # She cancels, after a confirmation step.
     page.get_by_role("link", name="Anmeldung stornieren").click()
     axe_check(page)
