@@ -437,9 +437,17 @@ class LegalPageQuerySet(models.QuerySet):
         """The version of `kind` in force now, or None."""
         return self.filter(kind=kind).valid(now).order_by("-valid_from", "-pk").first()
 
-    def current_privacy_version(self, now=None):
-        page = self.current(LegalPage.Kind.PRIVACY, now)
-        return page.version if page else LegalPage.DEFAULT_VERSION
+    def current_privacy_version(self, now=None, default=None):
+        """The version string of the privacy notice in force (only that column is read), or
+        `default` (LegalPage.DEFAULT_VERSION) while none has been written."""
+        version = (
+            self.filter(kind=LegalPage.Kind.PRIVACY)
+            .valid(now)
+            .order_by("-valid_from", "-pk")
+            .values_list("version", flat=True)
+            .first()
+        )
+        return version if version is not None else (default or LegalPage.DEFAULT_VERSION)
 
 
 class LegalPage(models.Model):

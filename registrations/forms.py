@@ -116,6 +116,10 @@ def is_full(session):
     return session.capacity is not None and session.seats_taken >= session.capacity
 
 
+def full_session_ids(sessions):
+    return sorted(session.pk for session in sessions if is_full(session))
+
+
 def session_option_label(session, *, booked_ids=frozenset()):
     parts = [session.title]
     if session.room:
@@ -189,7 +193,7 @@ class SessionChoiceMixin:
         return None
 
     def full_session_ids(self):
-        return sorted(pk for pk, s in self.sessions_by_id.items() if is_full(s))
+        return full_session_ids(self.sessions_by_id.values())
 
 
 # --- Participant data --------------------------------------------------------------------------
@@ -315,6 +319,20 @@ CONSENT_LABELS = {
         "(freiwillig, jederzeit abbestellbar)."
     ),
 }
+# Form field name of each optional consent (the privacy notice is acknowledged, not consented to).
+OPTIONAL_CONSENT_FIELDS = {
+    "consent_photos": Consent.Purpose.PHOTOS,
+    "consent_participant_list": Consent.Purpose.PARTICIPANT_LIST,
+    "consent_newsletter": Consent.Purpose.NEWSLETTER,
+}
+
+
+def add_optional_consent_fields(form, *, given=frozenset()):
+    """One checkbox per optional consent, ticked for those in `given`."""
+    for name, purpose in OPTIONAL_CONSENT_FIELDS.items():
+        form.fields[name] = forms.BooleanField(
+            required=False, label=CONSENT_LABELS[purpose], initial=purpose in given
+        )
 
 
 def make_form_token(conference, sessions, *, started):
@@ -323,7 +341,7 @@ def make_form_token(conference, sessions, *, started):
         {
             "c": conference.pk,
             "t": started,
-            "fs": sorted(s.pk for s in sessions if is_full(s)),
+            "fs": full_session_ids(sessions),
             "fc": conference.is_full,
         },
         salt=FORM_TOKEN_SALT,
@@ -339,12 +357,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
     filled in the meantime is reported instead of silently wait-listing the person).
     """
 
-    CONSENT_FIELDS = {
-        "consent_privacy": Consent.Purpose.PRIVACY,
-        "consent_photos": Consent.Purpose.PHOTOS,
-        "consent_participant_list": Consent.Purpose.PARTICIPANT_LIST,
-        "consent_newsletter": Consent.Purpose.NEWSLETTER,
-    }
+    CONSENT_FIELDS = {"consent_privacy": Consent.Purpose.PRIVACY, **OPTIONAL_CONSENT_FIELDS}
 
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
     website = forms.CharField(
@@ -407,11 +420,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         )
         # The error summary names the field; the whole sentence of the label would be too long.
         self.fields["consent_privacy"].summary_label = _("Datenschutzhinweise")
-        for name, purpose in self.CONSENT_FIELDS.items():
-            if purpose != Consent.Purpose.PRIVACY:
-                self.fields[name] = forms.BooleanField(
-                    required=False, label=CONSENT_LABELS[purpose]
-                )
+        add_optional_consent_fields(self)
 
     def _sessions_layout(self):
         if not self.slots:
@@ -553,24 +562,15 @@ class SessionChangeForm(SessionChoiceMixin, forms.Form):
 class ConsentsForm(forms.Form):
     """The optional consents on the manage page: given ones can be withdrawn, others given."""
 
-    FIELDS = {
-        name: purpose
-        for name, purpose in RegistrationForm.CONSENT_FIELDS.items()
-        if purpose != Consent.Purpose.PRIVACY
-    }
-
     def __init__(self, *args, registration: Registration, **kwargs):
         super().__init__(*args, **kwargs)
         active = {c.purpose for c in registration.consents.all() if c.is_active}
-        for name, purpose in self.FIELDS.items():
-            self.fields[name] = forms.BooleanField(
-                required=False, label=CONSENT_LABELS[purpose], initial=purpose in active
-            )
+        add_optional_consent_fields(self, given=active)
         self.helper = _helper(_("Einwilligungen speichern"))
-        self.helper.layout = Layout(*self.FIELDS)
+        self.helper.layout = Layout(*OPTIONAL_CONSENT_FIELDS)
 
     def purposes(self):
-        return [purpose for name, purpose in self.FIELDS.items() if self.cleaned_data.get(name)]
+        return [p for name, p in OPTIONAL_CONSENT_FIELDS.items() if self.cleaned_data.get(name)]
 
 
 class LostLinkForm(forms.Form):

@@ -48,7 +48,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from conferences.models import Conference, Session
+from conferences.models import Conference, LegalPage, Session
 
 from .emails import queue_email
 from .models import Consent, Registration, SentEmail, SessionBooking
@@ -302,15 +302,10 @@ def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Lock
     `session_ids` limits the sessions locked (and known to the returned `_Locked`) to those;
     by default every session of the conference is locked."""
     conference = Conference.objects.select_for_update().get(pk=conference_id)
-    sessions_query = Session.objects.select_for_update().filter(conference_id=conference_id)
+    sessions = Session.objects.select_for_update().filter(conference_id=conference_id)
     if session_ids is not None:
-        session_ids = sorted(set(session_ids))
-        sessions_query = sessions_query.filter(pk__in=session_ids) if session_ids else None
-    sessions = (
-        {session.pk: session for session in sessions_query.order_by("pk")}
-        if sessions_query is not None
-        else {}
-    )
+        sessions = sessions.filter(pk__in=session_ids) if session_ids else sessions.none()
+    sessions = {session.pk: session for session in sessions.order_by("pk")}
     locked = _Locked(conference=conference, sessions=sessions)
     for obj in (conference, *sessions.values()):
         locked._original[(type(obj), obj.pk)] = (obj.seats_taken, obj.waitlist_count)
@@ -399,22 +394,9 @@ def _clean_consents(consents: Iterable[str]) -> list[str]:
 def _consent_versions(purposes: list[str], moment: datetime) -> dict[str, str]:
     """The text version each consent is given to: the privacy notice in force (an organiser-edited
     `LegalPage`, else the PRIVACY_NOTICE_VERSION setting), CONSENT_TEXT_VERSION for the others."""
-    privacy = settings.PRIVACY_NOTICE_VERSION
-    try:
-        from conferences.models import LegalPage
-    except ImportError:  # pragma: no cover - legal pages are optional
-        LegalPage = None
-    if LegalPage is not None:
-        # Only the version: the text itself is long and not needed here.
-        version = (
-            LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY)
-            .valid(moment)
-            .order_by("-valid_from", "-pk")
-            .values_list("version", flat=True)
-            .first()
-        )
-        if version is not None:
-            privacy = version
+    privacy = LegalPage.objects.current_privacy_version(
+        moment, default=settings.PRIVACY_NOTICE_VERSION
+    )
     return {
         purpose: privacy if purpose == Consent.Purpose.PRIVACY else settings.CONSENT_TEXT_VERSION
         for purpose in purposes

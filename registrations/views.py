@@ -117,7 +117,8 @@ class RegisterView(FormView):
         return super().get_form(form_class)
 
     def get_context_data(self, **kwargs):
-        kwargs.setdefault("seats_sentence", seats_sentence(self.conference))
+        if "seats_sentence" not in kwargs:
+            kwargs["seats_sentence"] = seats_sentence(self.conference)
         return super().get_context_data(conference=self.conference, state=self.state, **kwargs)
 
     def get(self, request, *args, **kwargs):
@@ -127,7 +128,7 @@ class RegisterView(FormView):
         sessions = _bookable_sessions(self.conference)
         html = page_cache.cached_page(
             page_cache.page_key(request, self.conference, sessions),
-            lambda: self._page_with_placeholders(sessions),
+            lambda: self._blank_page_with_placeholders(sessions),
         )
         values = {
             "csrf": get_token(request),
@@ -137,15 +138,18 @@ class RegisterView(FormView):
         }
         return HttpResponse(page_cache.fill(html, values))
 
-    def _page_with_placeholders(self, sessions):
+    def _blank_page_with_placeholders(self, sessions):
         placeholder = page_cache.placeholder
         form = self.get_form_class()(conference=self.conference, sessions=sessions)
         form.initial["form_token"] = placeholder("form_token")
         form.use_label_placeholders(lambda session: placeholder(session.pk))
+        form_html = render_crispy_form(form, context={"csrf_token": placeholder("csrf")})
+        return self._page_with_placeholders(form, form_html)
+
+    def _page_with_placeholders(self, form, form_html):
+        """The page around `form_html`, the seats-left sentence a placeholder."""
         context = self.get_context_data(
-            form=form,
-            form_html=render_crispy_form(form, context={"csrf_token": placeholder("csrf")}),
-            seats_sentence=placeholder("seats"),
+            form=form, form_html=form_html, seats_sentence=page_cache.placeholder("seats")
         )
         return render_to_string(self.template_name, context, self.request)
 
@@ -207,18 +211,11 @@ class RegisterView(FormView):
         sessions = list(form.sessions_by_id.values())
         frame = page_cache.cached_page(
             page_cache.page_key(self.request, self.conference, sessions, variant="invalid"),
-            lambda: self._frame_with_placeholders(form),
+            lambda: self._page_with_placeholders(form, page_cache.placeholder("form")),
         )
         form_html = render_crispy_form(form, context={"csrf_token": get_token(self.request)})
         values = {"seats": seats_sentence(self.conference)}
         return HttpResponse(page_cache.fill(frame, values, html_values={"form": form_html}))
-
-    def _frame_with_placeholders(self, form):
-        placeholder = page_cache.placeholder
-        context = self.get_context_data(
-            form=form, form_html=placeholder("form"), seats_sentence=placeholder("seats")
-        )
-        return render_to_string(self.template_name, context, self.request)
 
     def _duplicate_message(self, error):
         return format_html(
