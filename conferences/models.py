@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .prepared import PreparedQuery
+
 
 class ConferenceSeries(models.Model):
     """Editions of the same event, e.g. the Regionalkonferenzen 2018 in Kassel and Wiesbaden."""
@@ -439,15 +441,11 @@ class LegalPageQuerySet(models.QuerySet):
 
     def current_privacy_version(self, now=None, default=None):
         """The version string of the privacy notice in force (only that column is read), or
-        `default` (LegalPage.DEFAULT_VERSION) while none has been written."""
-        version = (
-            self.filter(kind=LegalPage.Kind.PRIVACY)
-            .valid(now)
-            .order_by("-valid_from", "-pk")
-            .values_list("version", flat=True)
-            .first()
-        )
-        return version if version is not None else (default or LegalPage.DEFAULT_VERSION)
+        `default` (LegalPage.DEFAULT_VERSION) while none has been written. Every registration
+        records it, so the query is prepared (`conferences.prepared`); it ignores other filters
+        on this queryset."""
+        rows = _PRIVACY_VERSION.values(now or timezone.now(), using=self.db)
+        return rows[0][0] if rows else (default or LegalPage.DEFAULT_VERSION)
 
 
 class LegalPage(models.Model):
@@ -521,6 +519,16 @@ class LegalPage(models.Model):
                     )
                 }
             )
+
+
+_PRIVACY_VERSION = PreparedQuery(
+    lambda now: (
+        LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY)
+        .valid(now)
+        .order_by("-valid_from", "-pk")
+        .values_list("version", flat=True)[:1]
+    )
+)
 
 
 def current_privacy_version(now=None):

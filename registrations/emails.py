@@ -31,6 +31,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from conferences.prepared import insert
+
 from .models import Registration, SentEmail, SessionBooking
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ def queue_email(
             "title": conference.title,
             "date": _date(conference.starts_at),
         }
-    email = SentEmail.objects.create(
+    email = SentEmail(
         registration=registration,
         to=to or registration.email,
         subject=subject[:300],
@@ -96,6 +98,7 @@ def queue_email(
         language=registration.language,
         context=context or {},
     )
+    insert([email])  # every change of a registration records one: plain INSERT, no signals
     transaction.on_commit(partial(enqueue, email.pk), robust=True)
     return email
 

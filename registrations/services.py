@@ -49,6 +49,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, LegalPage, Session
+from conferences.prepared import PreparedQuery, insert
 
 from .emails import queue_email
 from .models import Consent, Registration, SentEmail, SessionBooking
@@ -296,16 +297,42 @@ def _counter_update_sql(model) -> str:
     return f"UPDATE {table} SET {taken} = {taken} + %s, {waiting} = {waiting} + %s WHERE {pk} = %s"  # noqa: S608
 
 
+# The locks every writer takes, prepared: they run on every registration (`conferences.prepared`).
+_LOCK_CONFERENCE = PreparedQuery(
+    lambda pk: Conference.objects.select_for_update().filter(pk=pk).order_by()
+)
+_LOCK_SESSIONS = PreparedQuery(
+    lambda conference_id: (
+        Session.objects.select_for_update().filter(conference_id=conference_id).order_by("pk")
+    )
+)
+_MAX_CHOSEN = 8  # one compiled query per number of chosen sessions up to this
+_LOCK_CHOSEN_SESSIONS = PreparedQuery(
+    lambda conference_id, pks: (
+        Session.objects.select_for_update()
+        .filter(conference_id=conference_id, pk__in=pks)
+        .order_by("pk")
+    )
+)
+
+
 def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Locked:
     """Lock the conference row, then its sessions in primary-key order. Call inside atomic().
 
     `session_ids` limits the sessions locked (and known to the returned `_Locked`) to those;
     by default every session of the conference is locked."""
-    conference = Conference.objects.select_for_update().get(pk=conference_id)
-    sessions = Session.objects.select_for_update().filter(conference_id=conference_id)
-    if session_ids is not None:
-        sessions = sessions.filter(pk__in=session_ids) if session_ids else sessions.none()
-    sessions = {session.pk: session for session in sessions.order_by("pk")}
+    conference = _LOCK_CONFERENCE.first(conference_id)
+    if conference is None:
+        raise Conference.DoesNotExist(f"Conference {conference_id} does not exist")
+    if session_ids is None:
+        rows = _LOCK_SESSIONS(conference_id)
+    else:
+        session_ids = _ids(session_ids)
+        if len(session_ids) > _MAX_CHOSEN:  # more rows locked than needed, fewer queries compiled
+            rows = [s for s in _LOCK_SESSIONS(conference_id) if s.pk in set(session_ids)]
+        else:
+            rows = _LOCK_CHOSEN_SESSIONS(conference_id, session_ids) if session_ids else ()
+    sessions = {session.pk: session for session in rows}
     locked = _Locked(conference=conference, sessions=sessions)
     for obj in (conference, *sessions.values()):
         locked._original[(type(obj), obj.pk)] = (obj.seats_taken, obj.waitlist_count)
@@ -678,14 +705,17 @@ def register_participant(
                 locked.conference.seats_taken += 1
             elif status == Status.WAITLISTED:
                 locked.conference.waitlist_count += 1
-            Consent.objects.bulk_create(
-                Consent(
-                    registration=registration,
-                    purpose=purpose,
-                    text_version=versions[purpose],
-                    given_at=moment,
-                )
-                for purpose in given_consents
+            # Plain INSERTs for the rows only a registration writes (`conferences.prepared`).
+            insert(
+                [
+                    Consent(
+                        registration=registration,
+                        purpose=purpose,
+                        text_version=versions[purpose],
+                        given_at=moment,
+                    )
+                    for purpose in given_consents
+                ]
             )
             bookings = []
             for session in sessions:
@@ -703,7 +733,7 @@ def register_participant(
                         created_at=moment,
                     )
                 )
-            SessionBooking.objects.bulk_create(bookings)
+            insert(bookings)
             locked.flush()
             queue_email(registration=registration, kind=Kind.CONFIRM_ADDRESS)
     except IntegrityError:

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
-from conferences.models import Conference
+from conferences.models import Conference, Session
+from conferences.prepared import PreparedQuery
 from conferences.views import registration_state
 
 from . import page_cache, personal_data, ratelimit, services
@@ -83,15 +84,26 @@ def private(view):
     return never_cache(wrapper)
 
 
-def _visible_conference(slug):
-    return get_object_or_404(
-        Conference.objects.exclude(status=Conference.Status.DRAFT),
-        slug=slug,
+# Run on every request of the registration page (see `conferences.prepared`).
+_VISIBLE_CONFERENCE = PreparedQuery(
+    lambda slug: Conference.objects.exclude(status=Conference.Status.DRAFT).filter(slug=slug)
+)
+_BOOKABLE_SESSIONS = PreparedQuery(
+    lambda conference_id: (
+        Session.objects.filter(conference_id=conference_id).bookable().order_by("starts_at", "pk")
     )
+)
+
+
+def _visible_conference(slug):
+    conference = _VISIBLE_CONFERENCE.first(slug)
+    if conference is None:
+        raise Http404("No such conference")
+    return conference
 
 
 def _bookable_sessions(conference):
-    return list(conference.sessions.bookable().order_by("starts_at", "pk"))
+    return list(_BOOKABLE_SESSIONS(conference.pk))
 
 
 # --- Registration ------------------------------------------------------------------------------
@@ -109,7 +121,11 @@ class RegisterView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "conference": self.conference}
+        return {
+            **super().get_form_kwargs(),
+            "conference": self.conference,
+            "sessions": _bookable_sessions(self.conference),
+        }
 
     def get_form(self, form_class=None):
         if not self.state.can_register:

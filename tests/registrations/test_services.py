@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from conferences.models import Conference
@@ -1281,3 +1282,27 @@ def test_factory_registrations_without_counters_are_seen_by_recount(conference):
 
     assert services.recount_seats(conference=conference).conference == services.Counts(1, 0)
     assert services.stored_seat_counts(conference=conference).conference == services.Counts(0, 0)
+
+
+@pytest.mark.parametrize("chosen", [0, 1, 3, services._MAX_CHOSEN, services._MAX_CHOSEN + 2])
+def test_lock_returns_exactly_the_chosen_sessions_of_the_conference(chosen):
+    conference = ConferenceFactory()
+    sessions = [SessionFactory(conference=conference) for _ in range(services._MAX_CHOSEN + 3)]
+    other = SessionFactory()  # another conference's session is never locked for this one
+    wanted = [s.pk for s in reversed(sessions[:chosen])] + [other.pk]
+
+    with transaction.atomic():
+        locked = services._lock(conference.pk, wanted)
+
+    assert list(locked.sessions) == sorted(s.pk for s in sessions[:chosen])
+    assert locked.conference.pk == conference.pk
+
+
+def test_lock_without_a_choice_locks_every_session_and_a_missing_conference_raises():
+    conference = ConferenceFactory()
+    sessions = [SessionFactory(conference=conference) for _ in range(3)]
+
+    with transaction.atomic():
+        assert list(services._lock(conference.pk).sessions) == [s.pk for s in sessions]
+        with pytest.raises(Conference.DoesNotExist):
+            services._lock(conference.pk + 1000)
