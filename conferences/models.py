@@ -444,8 +444,8 @@ class LegalPageQuerySet(models.QuerySet):
         `default` (LegalPage.DEFAULT_VERSION) while none has been written. Every registration
         records it, so the query is prepared (`conferences.prepared`); it ignores other filters
         on this queryset."""
-        rows = _PRIVACY_VERSION.values(now or timezone.now(), using=self.db)
-        return rows[0][0] if rows else (default or LegalPage.DEFAULT_VERSION)
+        version = _PRIVACY_VERSION.first(now or timezone.now(), using=self.db)
+        return version if version is not None else (default or LegalPage.DEFAULT_VERSION)
 
 
 class LegalPage(models.Model):

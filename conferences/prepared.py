@@ -2,9 +2,11 @@
 
 On these machines building and compiling a queryset costs more Python than fetching its rows
 (about 0.5 ms against 0.1 ms for a conference looked up by its slug). A `PreparedQuery` is written
-with the ORM as usual, compiled once per database and shape of its arguments, and then run through
-`Manager.raw()`, which still makes model instances with the database's converters. Use it only
-where a request is hot and the query is fixed; everywhere else the ORM is the clearer tool.
+with the ORM as usual and compiled once per database and shape of its arguments. Running it
+executes the SQL and turns the rows into model instances (or tuples, for `values_list()`) as the
+ORM's iterables do: the database's converters applied, `Model.from_db()` for instances. Use it
+only where a request is hot and the query is fixed; everywhere else the ORM is the clearer tool.
+Plain model queries only: no `select_related()`, annotations or `values()` dictionaries.
 
 Arguments are integers, strings, datetimes or lists of them (one compiled query per list
 length). Integers and strings must reach the database unchanged, datetimes as the backend adapts
@@ -14,64 +16,90 @@ values.
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
+from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
 
 # Marker values no real argument takes; each compile uses fresh ones.
 _markers = count(-7_730_000_000_001, -1)
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: list  # (position in params, datetime to adapt?) per argument value
+    converters: list  # (column index, ([converter functions], expression))
+    model: type[Model] | None  # None: rows are returned as tuples
+    attnames: list
+    flat: bool = False  # values_list(flat=True): the first value of each row
+
+
 class PreparedQuery:
     def __init__(self, build: Callable[..., QuerySet]):
-        """`build(*arguments)` returns the queryset (any ordering, filters, select_for_update)."""
+        """`build(*arguments)` returns the queryset (filters, ordering, select_for_update,
+        values_list)."""
         self.build = build
-        self._compiled: dict[tuple, tuple] = {}
+        self._compiled: dict[tuple, _Compiled] = {}
 
-    def __call__(self, *arguments, using: str = DEFAULT_DB_ALIAS):
-        """The rows for `arguments`, as a RawQuerySet of model instances."""
-        compiled = self._compiled_for(arguments, using)
-        model, sql = compiled[:2]
-        return model._default_manager.raw(
-            sql, self._params(compiled, arguments, using), using=using
-        )
-
-    def first(self, *arguments, using: str = DEFAULT_DB_ALIAS):
-        return next(iter(self(*arguments, using=using)), None)
-
-    def values(self, *arguments, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
-        """The rows as tuples, for a `values_list()` query. No converters run: use it for
-        columns that need none (text, integers)."""
-        compiled = self._compiled_for(arguments, using)
-        with connections[using].cursor() as cursor:
-            cursor.execute(compiled[1], self._params(compiled, arguments, using))
-            return cursor.fetchall()
-
-    def _compiled_for(self, arguments, using):
-        shape = (using, *(len(a) if isinstance(a, list | tuple) else type(a) for a in arguments))
+    def __call__(self, *arguments, using: str = DEFAULT_DB_ALIAS) -> list:
+        """The rows for `arguments`: model instances, or what `values_list()` gives."""
+        shape = self._shape(arguments, using)
         compiled = self._compiled.get(shape)
         if compiled is None:
             compiled = self._compiled[shape] = self._compile(arguments, using)
-        return compiled
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled, arguments, connection))
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = [self._convert(list(row), compiled.converters, connection) for row in rows]
+        if compiled.flat:
+            return [row[0] for row in rows]
+        if compiled.model is None:
+            return [tuple(row) for row in rows]
+        return [compiled.model.from_db(using, compiled.attnames, row) for row in rows]
+
+    def first(self, *arguments, using: str = DEFAULT_DB_ALIAS):
+        rows = self(*arguments, using=using)
+        return rows[0] if rows else None
 
     @staticmethod
-    def _params(compiled, arguments, using):
-        _model, _sql, params, slots = compiled
-        params = list(params)
+    def _shape(arguments, using):
+        return (using, *(len(a) if isinstance(a, list | tuple) else type(a) for a in arguments))
+
+    @staticmethod
+    def _convert(row, converters, connection):
+        for index, (functions, expression) in converters:
+            value = row[index]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[index] = value
+        return row
+
+    @staticmethod
+    def _params(compiled, arguments, connection):
+        params = list(compiled.params)
         flat = [v for a in arguments for v in (a if isinstance(a, list | tuple) else (a,))]
-        adapt = connections[using].ops.adapt_datetimefield_value
-        for (position, adapted), value in zip(slots, flat, strict=True):
+        adapt = connection.ops.adapt_datetimefield_value
+        for (position, adapted), value in zip(compiled.slots, flat, strict=True):
             params[position] = adapt(value) if adapted else value
         return params
 
-    def _compile(self, arguments, using):
+    def _compile(self, arguments, using) -> _Compiled:
         markers = [self._marker(a) for a in arguments]
         queryset = self.build(*markers).using(using)
+        query = queryset.query
+        if query.select_related or query.annotation_select or query.extra_select:
+            raise ValueError(f"Cannot prepare {query}: plain model or values_list() queries only")
+        compiler = query.get_compiler(using)
         # select_for_update() compiles only inside a transaction; the SQL is the same later.
         with transaction.atomic(using=using):
-            sql, params = queryset.query.get_compiler(using).as_sql()
+            sql, params = compiler.as_sql()
         params = list(params)
         adapt = connections[using].ops.adapt_datetimefield_value
         slots = []
@@ -80,9 +108,21 @@ class PreparedQuery:
                 adapted = isinstance(value, datetime)
                 expected = adapt(value) if adapted else value
                 if params.count(expected) != 1:
-                    raise ValueError(f"Cannot prepare {queryset.query}: argument {value!r} changed")
+                    raise ValueError(f"Cannot prepare {query}: argument {value!r} changed")
                 slots.append((params.index(expected), adapted))
-        return queryset.model, sql, tuple(params), slots
+        columns = [column for column, _sql, _alias in compiler.select]
+        converters = list(compiler.get_converters(columns).items())
+        iterable = queryset._iterable_class
+        if iterable is FlatValuesListIterable:
+            return _Compiled(sql, tuple(params), slots, converters, None, [], flat=True)
+        if iterable is ValuesListIterable:
+            return _Compiled(sql, tuple(params), slots, converters, None, [])
+        if iterable is not ModelIterable:
+            raise ValueError(f"Cannot prepare {query}: instances or values_list() only")
+        if compiler.klass_info["select_fields"] != list(range(len(columns))):
+            raise ValueError(f"Cannot prepare {query}: only the model's own columns")
+        attnames = [column.target.attname for column in columns]
+        return _Compiled(sql, tuple(params), slots, converters, queryset.model, attnames)
 
     @staticmethod
     def _marker(argument):

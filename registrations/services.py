@@ -694,18 +694,23 @@ def register_participant(
                 if _active_registration_exists(conference.pk, data["email"]):
                     raise _error("duplicate", field="email") from None
                 raise
-            registration = Registration.objects.create(
+            registration = Registration(
                 conference=locked.conference,
                 language=language,
                 status=status,
                 created_at=moment,
                 **data,
             )
+            # Plain INSERTs for the rows of a new registration (`conferences.prepared`); its
+            # history entry as simple_history's post_save would write it (user from the request).
+            insert([registration])
+            Registration.history.bulk_history_create(
+                [registration], default_date=moment, default_change_reason=None
+            )
             if status == Status.PENDING:
                 locked.conference.seats_taken += 1
             elif status == Status.WAITLISTED:
                 locked.conference.waitlist_count += 1
-            # Plain INSERTs for the rows only a registration writes (`conferences.prepared`).
             insert(
                 [
                     Consent(

@@ -55,9 +55,9 @@ def test_datetime_arguments_are_adapted_as_the_orm_adapts_them():
         lambda moment: Conference.objects.filter(starts_at__lte=moment).values_list("slug")
     )
 
-    assert query.values(conference.starts_at) == [(conference.slug,)]
-    assert query.values(conference.starts_at - timedelta(microseconds=1)) == []
-    assert query.values(datetime(2999, 1, 1, tzinfo=UTC)) == [(conference.slug,)]
+    assert query(conference.starts_at) == [(conference.slug,)]
+    assert query(conference.starts_at - timedelta(microseconds=1)) == []
+    assert query(datetime(2999, 1, 1, tzinfo=UTC)) == [(conference.slug,)]
 
 
 def test_a_prepared_query_is_compiled_once_and_then_runs_one_statement():
@@ -121,3 +121,15 @@ def test_insert_refuses_mixed_models_and_does_nothing_without_objects():
     insert([])
     with pytest.raises(TypeError):
         insert([Consent(purpose="photos"), SentEmail(to="a@example.org")])
+
+
+def test_flat_values_lists_give_values_and_value_dictionaries_are_refused():
+    conference = ConferenceFactory()
+    slugs = PreparedQuery(
+        lambda pk: Conference.objects.filter(pk=pk).values_list("slug", flat=True)
+    )
+    dictionaries = PreparedQuery(lambda pk: Conference.objects.filter(pk=pk).values("slug"))
+
+    assert slugs(conference.pk) == [conference.slug]
+    with pytest.raises(ValueError, match="values_list"):
+        dictionaries(conference.pk)
