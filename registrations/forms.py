@@ -94,7 +94,7 @@ class Slot:
         start = timezone.localtime(self.starts_at)
         end = timezone.localtime(self.ends_at)
         return _("%(day)s, %(start)s bis %(end)s Uhr") % {
-            "day": formats.date_format(start, "l, j. F Y"),
+            "day": formats.date_format(start, "LONG_DATE_FORMAT"),
             "start": formats.time_format(start, "H:i"),
             "end": formats.time_format(end, "H:i"),
         }

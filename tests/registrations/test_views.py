@@ -1160,3 +1160,20 @@ def test_registration_queries_do_not_grow_with_the_programme(client):
     assert _queries_of_the_registration_flow(client, small) == _queries_of_the_registration_flow(
         client, large
     )
+
+
+def test_dates_follow_the_language_of_the_page(client):
+    closes = timezone.make_aware(timezone.datetime(2027, 6, 9, 18, 0))
+    conference = ConferenceFactory(
+        slug="datum",
+        starts_at=closes + timedelta(days=7),
+        ends_at=closes + timedelta(days=7, hours=8),
+        registration_closes_at=closes,
+    )
+
+    german = _page_text(client.get(_register_url(conference)))
+    english = _page_text(client.get("/en" + _register_url(conference), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "Anmeldeschluss: Mittwoch, 9. Juni 2027, 18:00 Uhr." in german
+    assert "Wednesday, June 9, 2027, 18:00" in english
+    assert "9. June" not in english
