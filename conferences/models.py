@@ -218,6 +218,10 @@ class SessionQuerySet(models.QuerySet):
     def bookable(self):
         return self.filter(is_bookable=True)
 
+    def choices(self):
+        """The bookable sessions in the order the forms show their time slots."""
+        return self.bookable().order_by("starts_at", "pk")
+
 
 class Session(models.Model):
     """A Programmpunkt. With `capacity` set, participants book seats in it."""
@@ -439,14 +443,6 @@ class LegalPageQuerySet(models.QuerySet):
         """The version of `kind` in force now, or None."""
         return self.filter(kind=kind).valid(now).order_by("-valid_from", "-pk").first()
 
-    def current_privacy_version(self, now=None, default=None):
-        """The version string of the privacy notice in force (only that column is read), or
-        `default` (LegalPage.DEFAULT_VERSION) while none has been written. Every registration
-        records it, so the query is prepared (`conferences.prepared`); it ignores other filters
-        on this queryset."""
-        version = _PRIVACY_VERSION.first(now or timezone.now(), using=self.db)
-        return version if version is not None else (default or LegalPage.DEFAULT_VERSION)
-
 
 class LegalPage(models.Model):
     """Impressum, Datenschutzerklärung and Erklärung zur Barrierefreiheit, as edited by organisers.
@@ -531,6 +527,9 @@ _PRIVACY_VERSION = PreparedQuery(
 )
 
 
-def current_privacy_version(now=None):
-    """The version string of the privacy notice in force, "1" while none has been written."""
-    return LegalPage.objects.current_privacy_version(now)
+def current_privacy_version(now=None, default=None):
+    """The version string of the privacy notice in force (only that column is read), or
+    `default` (LegalPage.DEFAULT_VERSION) while none has been written. Every registration
+    records it, so the query is prepared (`conferences.prepared`)."""
+    version = _PRIVACY_VERSION.first(now or timezone.now())
+    return version if version is not None else (default or LegalPage.DEFAULT_VERSION)

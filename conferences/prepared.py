@@ -8,10 +8,11 @@ ORM's iterables do: the database's converters applied, `Model.from_db()` for ins
 only where a request is hot and the query is fixed; everywhere else the ORM is the clearer tool.
 Plain model queries only: no `select_related()`, annotations or `values()` dictionaries.
 
-Arguments are integers, strings, datetimes or lists of them (one compiled query per list
-length). Integers and strings must reach the database unchanged, datetimes as the backend adapts
-them (`adapt_datetimefield_value`, as the ORM does for a DateTimeField); compiling refuses a query
-in which an argument cannot be found that way, because its cached SQL would be wrong for other
+Arguments are integers, strings, datetimes or lists of them: one compiled query per list
+length; a list longer than MAX_LIST_LENGTH is not compiled, the ORM runs that query. Integers
+and strings must reach the database unchanged, datetimes as the backend adapts them
+(`adapt_datetimefield_value`, as the ORM does for a DateTimeField); compiling refuses a query in
+which an argument cannot be found that way, because its cached SQL would be wrong for other
 values.
 """
 
@@ -23,6 +24,9 @@ from itertools import count
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+
+#: Longer lists are run through the ORM, so that the compiled queries stay few.
+MAX_LIST_LENGTH = 8
 
 # Marker values no real argument takes; each compile uses fresh ones.
 _markers = count(-7_730_000_000_001, -1)
@@ -48,6 +52,8 @@ class PreparedQuery:
 
     def __call__(self, *arguments, using: str = DEFAULT_DB_ALIAS) -> list:
         """The rows for `arguments`: model instances, or what `values_list()` gives."""
+        if any(isinstance(a, list | tuple) and len(a) > MAX_LIST_LENGTH for a in arguments):
+            return list(self.build(*arguments).using(using))
         shape = self._shape(arguments, using)
         compiled = self._compiled.get(shape)
         if compiled is None:

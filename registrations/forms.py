@@ -371,7 +371,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         self.conference = conference
         self.now = now or timezone.now()
         if sessions is None:
-            sessions = list(conference.sessions.bookable().order_by("starts_at", "pk"))
+            sessions = list(conference.sessions.choices())
         self.add_slot_fields(sessions)
         self._add_consent_fields()
         self.token_payload = None
@@ -532,7 +532,7 @@ class SessionChangeForm(SessionChoiceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.registration = registration
         if sessions is None:
-            sessions = list(registration.conference.sessions.bookable().order_by("starts_at", "pk"))
+            sessions = list(registration.conference.sessions.choices())
         booked = {b.session_id for b in registration.bookings.all()}
         self.add_slot_fields(sessions, booked_ids=booked)
         if not self.is_bound:

@@ -48,7 +48,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from conferences.models import Conference, LegalPage, Session
+from conferences.models import Conference, Session, current_privacy_version
 from conferences.prepared import PreparedQuery, insert
 
 from .emails import queue_email
@@ -306,7 +306,6 @@ _LOCK_SESSIONS = PreparedQuery(
         Session.objects.select_for_update().filter(conference_id=conference_id).order_by("pk")
     )
 )
-_MAX_CHOSEN = 8  # one compiled query per number of chosen sessions up to this
 _LOCK_CHOSEN_SESSIONS = PreparedQuery(
     lambda conference_id, pks: (
         Session.objects.select_for_update()
@@ -328,10 +327,7 @@ def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Lock
         rows = _LOCK_SESSIONS(conference_id)
     else:
         session_ids = _ids(session_ids)
-        if len(session_ids) > _MAX_CHOSEN:  # more rows locked than needed, fewer queries compiled
-            rows = [s for s in _LOCK_SESSIONS(conference_id) if s.pk in set(session_ids)]
-        else:
-            rows = _LOCK_CHOSEN_SESSIONS(conference_id, session_ids) if session_ids else ()
+        rows = _LOCK_CHOSEN_SESSIONS(conference_id, session_ids) if session_ids else ()
     sessions = {session.pk: session for session in rows}
     locked = _Locked(conference=conference, sessions=sessions)
     for obj in (conference, *sessions.values()):
@@ -421,9 +417,7 @@ def _clean_consents(consents: Iterable[str]) -> list[str]:
 def _consent_versions(purposes: list[str], moment: datetime) -> dict[str, str]:
     """The text version each consent is given to: the privacy notice in force (an organiser-edited
     `LegalPage`, else the PRIVACY_NOTICE_VERSION setting), CONSENT_TEXT_VERSION for the others."""
-    privacy = LegalPage.objects.current_privacy_version(
-        moment, default=settings.PRIVACY_NOTICE_VERSION
-    )
+    privacy = current_privacy_version(moment, default=settings.PRIVACY_NOTICE_VERSION)
     return {
         purpose: privacy if purpose == Consent.Purpose.PRIVACY else settings.CONSENT_TEXT_VERSION
         for purpose in purposes

@@ -89,9 +89,7 @@ _VISIBLE_CONFERENCE = PreparedQuery(
     lambda slug: Conference.objects.exclude(status=Conference.Status.DRAFT).filter(slug=slug)
 )
 _BOOKABLE_SESSIONS = PreparedQuery(
-    lambda conference_id: (
-        Session.objects.filter(conference_id=conference_id).bookable().order_by("starts_at", "pk")
-    )
+    lambda conference_id: Session.objects.filter(conference_id=conference_id).choices()
 )
 
 

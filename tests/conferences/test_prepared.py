@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conferences.models import Conference, Session
-from conferences.prepared import PreparedQuery, insert
+from conferences.prepared import MAX_LIST_LENGTH, PreparedQuery, insert
 from registrations.models import Consent, SentEmail
 from tests.factories import ConferenceFactory, RegistrationFactory, SessionFactory
 
@@ -133,3 +133,13 @@ def test_flat_values_lists_give_values_and_value_dictionaries_are_refused():
     assert slugs(conference.pk) == [conference.slug]
     with pytest.raises(ValueError, match="values_list"):
         dictionaries(conference.pk)
+
+
+def test_a_list_longer_than_the_limit_runs_through_the_orm_without_compiling():
+    conference = ConferenceFactory()
+    sessions = [SessionFactory(conference=conference) for _ in range(MAX_LIST_LENGTH + 2)]
+    query = PreparedQuery(_sessions_query)
+    chosen = [s.pk for s in reversed(sessions)]
+
+    assert list(query(conference.pk, chosen)) == sessions
+    assert query._compiled == {}

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferences.models import Conference
+from conferences.prepared import MAX_LIST_LENGTH
 from registrations import services
 from registrations.models import Consent, Registration, SessionBooking
 from registrations.services import RegistrationError
@@ -1284,10 +1285,10 @@ def test_factory_registrations_without_counters_are_seen_by_recount(conference):
     assert services.stored_seat_counts(conference=conference).conference == services.Counts(0, 0)
 
 
-@pytest.mark.parametrize("chosen", [0, 1, 3, services._MAX_CHOSEN, services._MAX_CHOSEN + 2])
+@pytest.mark.parametrize("chosen", [0, 1, 3, MAX_LIST_LENGTH, MAX_LIST_LENGTH + 2])
 def test_lock_returns_exactly_the_chosen_sessions_of_the_conference(chosen):
     conference = ConferenceFactory()
-    sessions = [SessionFactory(conference=conference) for _ in range(services._MAX_CHOSEN + 3)]
+    sessions = [SessionFactory(conference=conference) for _ in range(MAX_LIST_LENGTH + 3)]
     other = SessionFactory()  # another conference's session is never locked for this one
     wanted = [s.pk for s in reversed(sessions[:chosen])] + [other.pk]
 
