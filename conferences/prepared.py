@@ -19,11 +19,13 @@ values.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import count
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+from simple_history.utils import get_change_reason_from_object
 
 #: Longer lists are run through the ORM, so that the compiled queries stay few.
 MAX_LIST_LENGTH = 8
@@ -195,3 +197,31 @@ def _build_insert(model, count, connection):
         f"VALUES {', '.join([row] * count)} {returning}"
     )
     return fields, sql, tuple(returning_params)
+
+
+@cache
+def _historical_model(model: type[Model]) -> type[Model]:
+    # `Model.history` builds a new manager class on every access: look the model up once.
+    return getattr(model, model._meta.simple_history_manager_attribute).model
+
+
+def created_history_entry(instance: Model, *, date: datetime) -> Model:
+    """The unsaved "created" entry of django-simple-history for `instance`, for `insert()`.
+
+    The same row that simple_history's `bulk_history_create(default_change_reason=None)`
+    builds: every tracked field, the user of the current request (its middleware) or the
+    instance's `_history_user`, and its change reason. Like `bulk_history_create()` it sends no
+    `pre/post_create_historical_record` signals.
+    """
+    historical = _historical_model(type(instance))
+    if hasattr(historical, "history_relation"):
+        raise NotImplementedError(f"{historical.__name__} has a history relation")
+    return historical(
+        history_date=date,
+        history_user=getattr(
+            instance, "_history_user", historical.get_default_history_user(instance)
+        ),
+        history_change_reason=get_change_reason_from_object(instance) or None,
+        history_type="+",
+        **{field.attname: getattr(instance, field.attname) for field in historical.tracked_fields},
+    )

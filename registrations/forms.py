@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -85,19 +86,27 @@ class Slot:
     ends_at: object
     sessions: list = field(default_factory=list)
 
-    @property
+    @cached_property
     def field_name(self):
         return "slot_" + timezone.localtime(self.starts_at).strftime("%Y%m%d%H%M")
 
     @property
     def label(self):
-        start = timezone.localtime(self.starts_at)
-        end = timezone.localtime(self.ends_at)
-        return _("%(day)s, %(start)s bis %(end)s Uhr") % {
-            "day": formats.date_format(start, "LONG_DATE_FORMAT"),
-            "start": formats.time_format(start, "H:i"),
-            "end": formats.time_format(end, "H:i"),
-        }
+        """Formatted when it is shown: a form that is only validated never needs it."""
+        return _lazy_slot_label(self.starts_at, self.ends_at)
+
+
+def _slot_label(starts_at, ends_at):
+    start = timezone.localtime(starts_at)
+    end = timezone.localtime(ends_at)
+    return _("%(day)s, %(start)s bis %(end)s Uhr") % {
+        "day": formats.date_format(start, "LONG_DATE_FORMAT"),
+        "start": formats.time_format(start, "H:i"),
+        "end": formats.time_format(end, "H:i"),
+    }
+
+
+_lazy_slot_label = lazy(_slot_label, str)
 
 
 def group_into_slots(sessions):
@@ -208,8 +217,7 @@ class ParticipantForm(forms.Form):
         super().__init__(*args, **kwargs)
         base_fields = _participant_base_fields()
         for name in self.participant_fields:
-            # Each form gets its own copy, as Django does with declared fields.
-            self.fields[name] = copy.deepcopy(base_fields[name])
+            self.fields[name] = _own_copy(base_fields[name])
 
     @staticmethod
     def adapt(name, formfield):
@@ -282,6 +290,19 @@ class ParticipantForm(forms.Form):
             "dietary_notes",
             "accessibility_needs",
         )
+
+
+def _own_copy(formfield):
+    """A copy of `formfield` for one form: what Django's `Field.__deepcopy__` copies (widget and
+    its attributes, error messages, validators), but the choices are shared, not deep-copied.
+    They are never changed in place (a form that needs others assigns new ones), and copying
+    their translated labels was the largest part of building a registration form."""
+    result = copy.copy(formfield)
+    result.widget = copy.copy(formfield.widget)
+    result.widget.attrs = formfield.widget.attrs.copy()
+    result.error_messages = formfield.error_messages.copy()
+    result.validators = formfield.validators[:]
+    return result
 
 
 @cache

@@ -49,7 +49,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session, current_privacy_version
-from conferences.prepared import PreparedQuery, insert
+from conferences.prepared import PreparedQuery, created_history_entry, insert
 
 from .emails import queue_email
 from .models import Consent, Registration, SentEmail, SessionBooking
@@ -698,9 +698,7 @@ def register_participant(
             # Plain INSERTs for the rows of a new registration (`conferences.prepared`); its
             # history entry as simple_history's post_save would write it (user from the request).
             insert([registration])
-            Registration.history.bulk_history_create(
-                [registration], default_date=moment, default_change_reason=None
-            )
+            insert([created_history_entry(registration, date=moment)])
             if status == Status.PENDING:
                 locked.conference.seats_taken += 1
             elif status == Status.WAITLISTED:

@@ -3,13 +3,17 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from conferences.models import Conference, Session
-from conferences.prepared import MAX_LIST_LENGTH, PreparedQuery, insert
-from registrations.models import Consent, SentEmail
+from conferences.prepared import MAX_LIST_LENGTH, PreparedQuery, created_history_entry, insert
+from registrations.models import Consent, Registration, SentEmail
 from tests.factories import ConferenceFactory, RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +147,36 @@ def test_a_list_longer_than_the_limit_runs_through_the_orm_without_compiling():
 
     assert list(query(conference.pk, chosen)) == sessions
     assert query._compiled == {}
+
+
+def _history_fields(entry):
+    return {
+        field.attname: getattr(entry, field.attname)
+        for field in type(entry)._meta.concrete_fields
+        if field.attname != "history_id"
+    }
+
+
+@pytest.mark.parametrize("who", ["anonymous", "organiser", "instance user"])
+def test_created_history_entry_is_the_row_simple_history_builds(who):
+    registration = RegistrationFactory(first_name="مريم", last_name="Kühne-Hörmann")
+    moment = timezone.now()
+    organiser = get_user_model().objects.create_user("orga", "orga@example.org", "x")
+    request = RequestFactory().get("/")
+    request.user = organiser if who == "organiser" else AnonymousUser()
+    if who == "instance user":
+        registration._history_user = organiser
+    HistoricalRecords.context.request = request
+    try:
+        ours = created_history_entry(registration, date=moment)
+        insert([ours])
+        [theirs] = Registration.history.bulk_history_create(
+            [registration], default_date=moment, default_change_reason=None
+        )
+    finally:
+        del HistoricalRecords.context.request
+
+    stored = Registration.history.get(history_id=ours.history_id)
+    assert _history_fields(stored) == _history_fields(theirs)
+    assert stored.history_user == (None if who == "anonymous" else organiser)
+    assert (stored.history_type, stored.history_date, stored.first_name) == ("+", moment, "مريم")
