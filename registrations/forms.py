@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from conferences.models import Conference
 
+from .field_cache import CachedField
 from .models import Consent, Registration
 from .services import PARTICIPANT_FIELDS
 
@@ -264,31 +265,23 @@ class ParticipantForm(forms.Form):
     def participant_data(self):
         return {name: self.cleaned_data[name] for name in self.participant_fields}
 
-    def participant_layout(self):
+    def participant_layout(self, entry=str):
+        """`entry(name)`: what the layout holds for a field (its name, or a layout object)."""
         return [
             Fieldset(
                 _("Angaben zur Person"),
-                "salutation",
-                "academic_title",
-                "first_name",
-                "last_name",
-                "email",
+                *map(entry, ["salutation", "academic_title", "first_name", "last_name", "email"]),
             ),
             Fieldset(
                 _("Organisation"),
-                "organisation",
-                "position",
-                "organisation_type",
-                "region",
+                *map(entry, ["organisation", "position", "organisation_type", "region"]),
             ),
         ]
 
-    def needs_layout(self):
+    def needs_layout(self, entry=str):
         return Fieldset(
             _("Verpflegung und Barrierefreiheit"),
-            "diet",
-            "dietary_notes",
-            "accessibility_needs",
+            *map(entry, ["diet", "dietary_notes", "accessibility_needs"]),
         )
 
 
@@ -413,16 +406,16 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
                     ),
                 )
             ),
-            *self.participant_layout(),
+            *self.participant_layout(CachedField),
             *self._sessions_layout(),
-            self.needs_layout(),
-            Fieldset(_("Einwilligungen"), *self.CONSENT_FIELDS),
+            self.needs_layout(CachedField),
+            Fieldset(_("Einwilligungen"), *map(CachedField, self.CONSENT_FIELDS)),
             Div(
-                Field(HONEYPOT_FIELD),
+                CachedField(HONEYPOT_FIELD),
                 css_class="visually-hidden",
                 aria_hidden="true",
             ),
-            "form_token",
+            CachedField("form_token"),
         )
         return helper
 
@@ -459,7 +452,7 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
                         ),
                     )
                 ),
-                *self.slot_field_names(),
+                *map(CachedField, self.slot_field_names()),
             )
         ]
 

@@ -221,7 +221,8 @@ class RegisterView(FormView):
         if page_cache.has_messages(self.request):
             return super().form_invalid(form)
         # The page around the form comes from the cache; the form with what the person typed
-        # and the errors is rendered for this request.
+        # and the errors is rendered for this request, its fields without errors mostly from
+        # `field_cache`.
         sessions = list(form.sessions_by_id.values())
         frame = page_cache.cached_page(
             page_cache.page_key(self.request, self.conference, sessions, variant="invalid"),

@@ -1,0 +1,116 @@
+"""Fields of a form sent back with errors, rendered once per what they show.
+
+When a forum fills, everyone whose page still offered it gets the registration form back with
+one error beside that forum, and everything else as they typed it. Rendering the form (crispy's
+templates and Django's widgets, some twenty fields) costs several times what checking and
+storing a registration costs, and at the opening of a registration these answers come in bursts.
+Yet each field without an error looks the same for everyone who chose the same option or left
+the same fields empty; only the text typed differs.
+
+`CachedField` renders such a field once with a marker in place of the typed text, keeps that
+HTML in this process and fills in each person's text, escaped as the widget escapes it. The key
+is what the field's HTML is made of: form class, language, name and id, label, help text,
+widget and its attributes, choices with their labels (seats left included), whether it is
+required, and the value: the typed text only as "empty or not", any other value (a choice, a
+ticked box) as it is. The rest of the field's HTML comes from the form's class and its crispy
+helper, the same for every form of that class.
+
+Not cached, rendered as crispy always does: unbound forms (the blank page has its own cache,
+see `page_cache`) and fields with an error, whose HTML may show what was typed. So the cached
+HTML never holds text a participant typed; the marker is random per process and never sent.
+"""
+
+import secrets
+
+from crispy_forms.layout import LayoutObject
+from crispy_forms.utils import TEMPLATE_PACK, render_field
+from django import forms
+from django.utils.functional import Promise
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+#: Widgets that show the typed text itself (escaped), and nothing else of the value.
+TEXT_WIDGETS = frozenset({forms.TextInput, forms.EmailInput, forms.Textarea, forms.HiddenInput})
+#: Enough for every field of a few conferences and languages; then it starts afresh.
+MAX_ENTRIES = 4096
+
+_MARKER = f"tbTyped{secrets.token_hex(12)}"
+_html: dict[tuple, str] = {}
+
+
+class CachedField(LayoutObject):
+    """A field in a crispy layout, rendered from this process's cache when it can be."""
+
+    def __init__(self, name):
+        self.fields = [name]
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        name = self.fields[0]
+        bound = form[name]
+        if not form.is_bound or bound.errors:
+            return render_field(name, form, context, template_pack=template_pack)
+        key, text = _key_and_text(form, bound, template_pack)
+        html = _html.get(key)
+        if html is None:
+            html = _render_with_marker(form, bound, context, template_pack, text is not None)
+            if len(_html) >= MAX_ENTRIES:
+                _html.clear()
+            _html[key] = html
+        elif hasattr(form, "rendered_fields"):
+            form.rendered_fields.add(name)  # as `render_field` does
+        if text is None:
+            return SafeString(html)
+        return SafeString(html.replace(_MARKER, escape(text)))
+
+
+def _key_and_text(form, bound, template_pack):
+    """The cache key, and the typed text to put in place of the marker (None: no marker)."""
+    field, widget = bound.field, bound.field.widget
+    value = bound.value()
+    text = None
+    if type(widget) in TEXT_WIDGETS and isinstance(value, str) and value:
+        text, shown = value, ("typed",)
+    else:
+        shown = ("value", _text(value))
+    key = (
+        type(form).__module__,
+        type(form).__qualname__,
+        str(template_pack),
+        get_language(),
+        bound.html_name,
+        bound.auto_id,
+        _text(field.label),
+        _text(field.help_text),
+        field.required,
+        field.disabled,
+        field.show_hidden_initial,
+        type(widget),
+        _text(sorted(widget.attrs.items())),
+        _text(getattr(field, "choices", None)),
+        shown,
+    )
+    return key, text
+
+
+def _text(value):
+    """`value` as a hashable of plain strings (translated labels evaluated)."""
+    if isinstance(value, list | tuple):
+        return tuple(_text(item) for item in value)
+    if isinstance(value, Promise):
+        return str(value)
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    return repr(value)
+
+
+def _render_with_marker(form, bound, context, template_pack, marked):
+    if not marked:
+        return render_field(bound.name, form, context, template_pack=template_pack)
+    data = form.data
+    form.data = data.copy()
+    form.data[bound.html_name] = _MARKER
+    try:
+        return render_field(bound.name, form, context, template_pack=template_pack)
+    finally:
+        form.data = data
