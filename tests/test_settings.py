@@ -104,6 +104,43 @@ def test_sqlite_uses_wal_and_immediate_transactions(db):
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
+def _database_options(**env):
+    code = (
+        "import os; os.environ.setdefault('DEBUG', 'true');"
+        "from config import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    )
+    result = _run(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_statements_unless_turned_off():
+    url = "postgres://someone@db.example.org:5432/tagung"
+
+    default = _database_options(DATABASE_URL=url)
+    off = _database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+
+    assert "'server_side_binding': True" in default
+    assert "'prepare_threshold': 5" in default
+    assert "server_side_binding" not in off
+    assert "prepare_threshold" not in off
+
+
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="PostgreSQL-only settings"
+)
+def test_postgresql_keeps_a_statement_run_often_prepared(db):
+    with connection.cursor() as cursor:
+        for _ in range(7):
+            cursor.execute("SELECT %s::int + 41 -- prepared-statement-test", [1])
+            assert cursor.fetchone() == (42,)
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%prepared-statement-test%"],
+        )
+        assert cursor.fetchone() == (1,)
+
+
 def test_every_catalogue_matches_its_compiled_file():
     catalogues = sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po"))
     assert catalogues, "no translation catalogue found"
