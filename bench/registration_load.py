@@ -19,12 +19,13 @@ conference before the run (with fewer seats than clients) and checks afterwards 
 given twice: stored counters equal a recount, nothing exceeds its capacity.
 
 With `--start-server WORKERS` the script migrates the database, collects the static files and
-starts gunicorn itself (DEBUG=false, a random SECRET_KEY, HTTP cookies; the rate limits and the
-minimum fill time lifted: REGISTRATION_RATE_LIMIT_ENABLED=false, REGISTRATION_MIN_FILL_SECONDS=0),
-and stops it at the end. Example (see BENCHMARKS.md):
+starts gunicorn itself with the deployment's `config/gunicorn.py` and WORKERS processes
+(DEBUG=false, a random SECRET_KEY, HTTP cookies; the rate limits and the minimum fill time
+lifted: REGISTRATION_RATE_LIMIT_ENABLED=false, REGISTRATION_MIN_FILL_SECONDS=0), and stops it
+at the end. Example (see BENCHMARKS.md):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_flow_bench \\
-        .venv/bin/python bench/registration_load.py --start-server 4 --clients 64
+        .venv/bin/python bench/registration_load.py --start-server 2 --clients 64
 """
 
 import argparse
@@ -328,7 +329,8 @@ def start_server(args):
             bind,
             "--log-level",
             "warning",
-            *(["-c", args.gunicorn_config] if args.gunicorn_config else []),
+            "-c",
+            args.gunicorn_config or str(ROOT / "config" / "gunicorn.py"),
         ],
         cwd=ROOT,
     )
@@ -445,7 +447,11 @@ def main():
         metavar="WORKERS",
         help="migrate and start gunicorn with this many workers on --url's address, stop it after",
     )
-    parser.add_argument("--gunicorn-config", help="gunicorn configuration file for --start-server")
+    parser.add_argument(
+        "--gunicorn-config",
+        help="gunicorn configuration file for --start-server (default: config/gunicorn.py, the "
+        "deployment's; --start-server's worker count wins over its own)",
+    )
     args = parser.parse_args()
     server = None
     if args.start_server:

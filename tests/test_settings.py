@@ -2,6 +2,7 @@
 told to, and the translation catalogues match their compiled files."""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,24 @@ def test_postgresql_keeps_a_statement_run_often_prepared(db):
             ["%prepared-statement-test%"],
         )
         assert cursor.fetchone() == (1,)
+
+
+def _gunicorn_settings(monkeypatch, **env):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+
+
+def test_gunicorn_runs_one_worker_per_core_without_access_log(monkeypatch):
+    default = _gunicorn_settings(monkeypatch)
+    chosen = _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3", GUNICORN_BIND="0.0.0.0:9000")
+
+    assert default["workers"] == len(os.sched_getaffinity(0))
+    assert default["bind"] == "127.0.0.1:8000"
+    assert default["accesslog"] is None  # private links carry their token in the path
+    assert (chosen["workers"], chosen["bind"]) == (3, "0.0.0.0:9000")
 
 
 def test_every_catalogue_matches_its_compiled_file():
