@@ -16,8 +16,10 @@ ticked box) as it is. The rest of the field's HTML comes from the form's class a
 helper, the same for every form of that class.
 
 Not cached, rendered as crispy always does: unbound forms (the blank page has its own cache,
-see `page_cache`) and fields with an error, whose HTML may show what was typed. So the cached
-HTML never holds text a participant typed; the marker is random per process and never sent.
+see `page_cache`) and fields with an error, whose HTML may show what was typed, unless the value
+is one of the field's own choices (the forum that filled: its error comes from the services and
+is part of the key). So the cached HTML never holds text a participant typed; the marker is
+random per process and never sent.
 """
 
 import secrets
@@ -48,7 +50,7 @@ class CachedField(LayoutObject):
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         name = self.fields[0]
         bound = form[name]
-        if not form.is_bound or bound.errors:
+        if not form.is_bound or (bound.errors and not _is_one_of_the_choices(bound)):
             return render_field(name, form, context, template_pack=template_pack)
         key, text = _key_and_text(form, bound, template_pack)
         html = _html.get(key)
@@ -80,17 +82,46 @@ def _key_and_text(form, bound, template_pack):
         get_language(),
         bound.html_name,
         bound.auto_id,
-        _text(field.label),
-        _text(field.help_text),
+        _shared_text(field.label),
+        _shared_text(field.help_text),
         field.required,
         field.disabled,
         field.show_hidden_initial,
         type(widget),
         _text(sorted(widget.attrs.items())),
-        _text(getattr(field, "choices", None)),
+        _shared_text(getattr(field, "choices", None)),
         shown,
+        _text(list(bound.errors)),
     )
     return key, text
+
+
+def _is_one_of_the_choices(bound):
+    """A choice (not typed text) that is one of the field's own: then neither the value nor an
+    error beside it holds anything typed (an unknown choice would be in the error message)."""
+    choices = getattr(bound.field, "choices", None)
+    if choices is None or type(bound.field.widget) in TEXT_WIDGETS:
+        return False
+    value = bound.value()
+    return value is not None and str(value) in {str(choice) for choice, _label in choices}
+
+
+_shared_texts: dict[tuple, tuple] = {}
+
+
+def _shared_text(value):
+    """`_text(value)`, kept per object and language for labels and choices: forms share most of
+    theirs (the participant fields' labels and choices, the consents' labels), and translating
+    them for every field sent back adds up."""
+    if value is None or type(value) is str:
+        return value
+    key = (id(value), get_language())
+    kept = _shared_texts.get(key)
+    if kept is None or kept[0] is not value:  # an id is reused only once its object is gone
+        if len(_shared_texts) >= MAX_ENTRIES:
+            _shared_texts.clear()
+        kept = _shared_texts[key] = (value, _text(value))
+    return kept[1]
 
 
 def _text(value):

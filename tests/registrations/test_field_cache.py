@@ -84,7 +84,8 @@ def test_a_form_sent_back_renders_as_crispy_renders_it_on_miss_and_on_hit(confer
 
     assert first == expected
     assert second == expected
-    assert stored == len(form.fields) - 1  # all but the slot with the error
+    assert "Dieses Forum ist inzwischen ausgebucht." in first
+    assert stored == len(form.fields)  # the forum with the error too: a choice of its own
     assert len(field_cache._html) == stored  # the second rendering was all hits
 
 
@@ -113,6 +114,32 @@ def test_nothing_typed_is_kept_in_the_cache(conference):
             assert value.strip()[:8] not in cached, name
     assert "Ina" not in cached
     assert field_cache._MARKER not in html
+
+
+def test_a_choice_that_is_not_one_of_the_fields_own_is_not_cached(conference, monkeypatch):
+    slot = _form(conference).slot_field_names()[0]
+    form = _form(conference, **{slot: "<b>999999</b>"})
+    assert slot in form.errors  # "not one of the available choices", with what was sent
+
+    html = _render(form)
+
+    assert html == _render_without_cache(form, monkeypatch)
+    assert "999999" in html
+    assert "999999" not in "".join(field_cache._html.values())
+
+
+def test_errors_are_part_of_the_key(conference, monkeypatch):
+    chosen = _slot_values(_form(conference))
+    slot = next(iter(chosen))
+    full = _form(conference, **chosen)
+    full.add_error(slot, "Dieses Forum ist inzwischen ausgebucht.")
+    fine = _form(conference, **chosen)
+
+    _render(full)
+    html = _render(fine)
+
+    assert html == _render_without_cache(fine, monkeypatch)
+    assert "ausgebucht." not in html
 
 
 def test_options_and_language_are_part_of_the_key(conference, monkeypatch):
