@@ -1,6 +1,7 @@
 """Configuration: production refuses weak settings, the suite runs on the database it was
 told to, and the translation catalogues match their compiled files."""
 
+import gc
 import os
 import runpy
 import subprocess
@@ -158,6 +159,19 @@ def test_gunicorn_runs_one_worker_per_core_without_access_log(monkeypatch):
     assert default["bind"] == "127.0.0.1:8000"
     assert default["accesslog"] is None  # private links carry their token in the path
     assert (chosen["workers"], chosen["bind"]) == (3, "0.0.0.0:9000")
+
+
+def test_gunicorn_workers_keep_the_loaded_application_out_of_garbage_collection(monkeypatch):
+    settings_module = _gunicorn_settings(monkeypatch)
+    frozen_before, thresholds_before = gc.get_freeze_count(), gc.get_threshold()
+    try:
+        settings_module["post_worker_init"](worker=None)
+
+        assert gc.get_freeze_count() > frozen_before
+        assert gc.get_threshold() == settings_module["GC_THRESHOLDS"]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds_before)
 
 
 def test_every_catalogue_matches_its_compiled_file():
