@@ -11,9 +11,9 @@ the same fields empty; only the text typed differs.
 HTML in this process and fills in each person's text, escaped as the widget escapes it. The key
 is what the field's HTML is made of: form class, language, name and id, label, help text,
 widget and its attributes, choices with their labels (seats left included), whether it is
-required, and the value: the typed text only as "empty or not", any other value (a choice, a
-ticked box) as it is. The rest of the field's HTML comes from the form's class and its crispy
-helper, the same for every form of that class.
+required, its errors, and the value: the typed text only as "empty or not", any other value (a
+choice, a ticked box) as it is. The rest of the field's HTML comes from the form's class and
+its crispy helper, the same for every form of that class.
 
 Not cached, rendered as crispy always does: unbound forms (the blank page has its own cache,
 see `page_cache`) and fields with an error, whose HTML may show what was typed, unless the value
@@ -34,8 +34,9 @@ from django.utils.translation import get_language
 
 #: Widgets that show the typed text itself (escaped), and nothing else of the value.
 TEXT_WIDGETS = frozenset({forms.TextInput, forms.EmailInput, forms.Textarea, forms.HiddenInput})
-#: Enough for every field of a few conferences and languages; then it starts afresh.
-MAX_ENTRIES = 4096
+#: Enough for every field of a few conferences and languages (some kilobytes each); then it
+#: starts afresh.
+MAX_ENTRIES = 1024
 
 _MARKER = f"tbTyped{secrets.token_hex(12)}"
 _html: dict[tuple, str] = {}
@@ -113,7 +114,7 @@ def _shared_text(value):
     """`_text(value)`, kept per object and language for labels and choices: forms share most of
     theirs (the participant fields' labels and choices, the consents' labels), and translating
     them for every field sent back adds up."""
-    if value is None or type(value) is str:
+    if value is None or isinstance(value, str):
         return value
     key = (id(value), get_language())
     kept = _shared_texts.get(key)
