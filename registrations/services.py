@@ -492,6 +492,15 @@ def confirmation_deadline(registration: Registration) -> datetime:
     return registration.created_at + timedelta(hours=settings.REGISTRATION_CONFIRMATION_HOURS)
 
 
+def confirmation_expired(registration: Registration, now: datetime | None = None) -> bool:
+    """Whether the link in the first e-mail can no longer confirm: the registration was
+    cancelled, or its address was not confirmed in time. `confirm_email` applies the same rule
+    under the lock (and expires an overdue registration on the spot)."""
+    return registration.status == Status.CANCELLED or _is_overdue(
+        registration, now or timezone.now()
+    )
+
+
 def _is_overdue(registration: Registration, moment: datetime) -> bool:
     return (
         registration.status in _UNCONFIRMED
@@ -804,7 +813,7 @@ def confirm_email(*, registration: Registration, now: datetime | None = None) ->
             raise _error("expired")
         if registration.email_confirmed_at is not None:
             return registration
-        if _is_overdue(registration, moment):
+        if confirmation_expired(registration, moment):  # overdue, as it is not cancelled
             left = _cancel_locked(locked, registration, reason="expired", moment=moment)
             promoted = _promote(locked, moment=moment, session_ids=left)
             locked.flush()

@@ -381,8 +381,8 @@ def confirm(request, public_id, token):
             registration = services.confirm_email(registration=registration)
         except services.RegistrationError as exc:
             error = exc.message
-    elif registration.status == Registration.Status.CANCELLED:
-        error = services.MESSAGES["expired"]
+    elif services.confirmation_expired(registration):
+        error = services.MESSAGES["expired"]  # the button would only say so
     elif registration.email_confirmed_at is None:
         return TemplateResponse(request, "registrations/confirm.html", _context(registration))
     return TemplateResponse(

@@ -542,6 +542,21 @@ def test_confirm_link_after_confirming_says_it_is_confirmed(client, conference):
     assert 'method="post"' not in response.content.decode()
 
 
+def test_confirm_link_of_an_overdue_registration_says_it_expired_without_a_button(
+    client, conference, settings
+):
+    registration = _registered(conference)
+    Registration.objects.filter(pk=registration.pk).update(
+        created_at=timezone.now() - timedelta(hours=settings.REGISTRATION_CONFIRMATION_HOURS + 1)
+    )
+
+    response = client.get(_manage_url(registration, "confirm"))
+
+    assert response.status_code == 409
+    assert "Diese Anmeldung ist nicht mehr gültig" in _page_text(response)
+    assert 'method="post"' not in response.content.decode()
+
+
 def test_confirm_button_of_an_overdue_registration_says_it_expired(client, conference, settings):
     registration = _registered(conference)
     Registration.objects.filter(pk=registration.pk).update(
