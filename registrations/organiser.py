@@ -33,6 +33,8 @@ from .services import (
     _promote,
     _session_has_seat,
     cancel_registration,
+    lock_consents,
+    withdraw,
 )
 
 __all__ = [
@@ -333,8 +335,10 @@ def withdraw_consent(*, consent: Consent, now: datetime | None = None) -> bool:
             ),
             "privacy_notice",
         )
-    if consent.withdrawn_at is not None:
-        return False
-    consent.withdrawn_at = now or timezone.now()
-    consent.save(update_fields=["withdrawn_at"])
+    with transaction.atomic():
+        lock_consents(consent.registration_id)
+        consent = Consent.objects.get(pk=consent.pk)  # as it is now, under the lock
+        if consent.withdrawn_at is not None:
+            return False
+        withdraw(consent, now or timezone.now())
     return True

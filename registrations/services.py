@@ -750,6 +750,19 @@ def register_participant(
     return registration
 
 
+def lock_consents(registration_id: int) -> None:
+    """One change of a person's consents at a time (a double click, or the participant and an
+    organiser at once, records nothing twice). Call inside `transaction.atomic()`."""
+    Registration.objects.select_for_update().only("pk").get(pk=registration_id)
+
+
+def withdraw(consent: Consent, moment: datetime) -> None:
+    """Record the withdrawal of an active consent; its record stays, with the time. Saved on
+    its own, so that it gets its entry in the change history. Call with `lock_consents`."""
+    consent.withdrawn_at = moment
+    consent.save(update_fields=["withdrawn_at"])
+
+
 def set_consents(
     *, registration: Registration, purposes: Iterable[str], now: datetime | None = None
 ) -> tuple[list[str], list[str]]:
@@ -760,15 +773,12 @@ def set_consents(
     wanted = set(_clean_consents([Consent.Purpose.PRIVACY, *purposes]))
     moment = now or timezone.now()
     with transaction.atomic():
-        # One change of a person's consents at a time (a double click records nothing twice).
-        Registration.objects.select_for_update().only("pk").get(pk=registration.pk)
+        lock_consents(registration.pk)
         active = {c.purpose: c for c in registration.consents.filter(withdrawn_at__isnull=True)}
         withdrawn = sorted(p for p in active if p not in wanted)
         given = sorted(p for p in wanted if p not in active)
-        # One by one (at most three): each change gets its entry in the change history.
         for purpose in withdrawn:
-            active[purpose].withdrawn_at = moment
-            active[purpose].save(update_fields=["withdrawn_at"])
+            withdraw(active[purpose], moment)
         versions = _consent_versions(given, moment)
         for purpose in given:
             Consent.objects.create(

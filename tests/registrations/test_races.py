@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from conferences.models import Conference
-from registrations import services
+from registrations import organiser, services
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.services import RegistrationError
 from tests.factories import ConferenceFactory, ParticipantDataFactory, WorkshopFactory
@@ -249,3 +249,26 @@ def test_the_same_consent_given_forty_times_at_once_is_recorded_once(round_):
     assert sorted(given for given, _withdrawn in results) == [[]] * (THREADS - 1) + [["photos"]]
     active = registration.consents.filter(withdrawn_at__isnull=True)
     assert sorted(active.values_list("purpose", flat=True)) == ["photos", "privacy"]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_consent_withdrawn_by_organisers_and_participant_at_once_is_withdrawn_once(round_):
+    conference = ConferenceFactory(capacity=10)
+    registration = registering(conference, f"r{round_}-withdraw@example.org")()
+    services.set_consents(registration=registration, purposes=["photos"])
+    photos = registration.consents.get(purpose="photos", withdrawn_at__isnull=True)
+    organisers = [lambda: organiser.withdraw_consent(consent=photos) for _ in range(THREADS // 2)]
+    participant = [
+        lambda: services.set_consents(registration=registration, purposes=[])
+        for _ in range(THREADS // 2)
+    ]
+
+    results = race(organisers + participant)
+
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    by_organisers = results[: THREADS // 2].count(True)
+    by_participant = [withdrawn for _given, withdrawn in results[THREADS // 2 :]].count(["photos"])
+    assert by_organisers + by_participant == 1
+    photos.refresh_from_db()
+    assert photos.withdrawn_at is not None
+    assert registration.consents.filter(purpose="photos").count() == 1
