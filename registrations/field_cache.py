@@ -77,8 +77,7 @@ def _key_and_text(form, bound, template_pack):
     else:
         shown = ("value", _text(value))
     key = (
-        type(form).__module__,
-        type(form).__qualname__,
+        type(form),
         str(template_pack),
         get_language(),
         bound.html_name,

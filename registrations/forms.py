@@ -4,7 +4,6 @@ Forms validate what a person typed; whether a seat is free is decided by `servic
 `RegistrationError` the views attach to the field it is about (`add_service_error`).
 """
 
-import copy
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -286,16 +285,11 @@ class ParticipantForm(forms.Form):
 
 
 def _own_copy(formfield):
-    """A copy of `formfield` for one form: what Django's `Field.__deepcopy__` copies (widget and
-    its attributes, error messages, validators), but the choices are shared, not deep-copied.
-    They are never changed in place (a form that needs others assigns new ones), and copying
+    """A copy of `formfield` for one form, made by Django's `Field.__deepcopy__` (widget and its
+    attributes, error messages, validators) without `ChoiceField`'s deep copy of the choices:
+    they are never changed in place (a form that needs others assigns new ones), and copying
     their translated labels was the largest part of building a registration form."""
-    result = copy.copy(formfield)
-    result.widget = copy.copy(formfield.widget)
-    result.widget.attrs = formfield.widget.attrs.copy()
-    result.error_messages = formfield.error_messages.copy()
-    result.validators = formfield.validators[:]
-    return result
+    return forms.Field.__deepcopy__(formfield, {})
 
 
 @cache

@@ -823,7 +823,7 @@ def confirm_email(*, registration: Registration, now: datetime | None = None) ->
             raise _error("expired")
         if registration.email_confirmed_at is not None:
             return registration
-        if confirmation_expired(registration, moment):  # overdue, as it is not cancelled
+        if _is_overdue(registration, moment):
             left = _cancel_locked(locked, registration, reason="expired", moment=moment)
             promoted = _promote(locked, moment=moment, session_ids=left)
             locked.flush()
