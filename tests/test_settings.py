@@ -128,6 +128,16 @@ def test_postgresql_prepares_statements_unless_turned_off():
     assert "prepare_threshold" not in off
 
 
+def test_postgresql_uses_the_backend_with_the_health_check_without_a_round_trip():
+    code = (
+        "import os; os.environ.setdefault('DEBUG', 'true');"
+        "from config import settings; print(settings.DATABASES['default']['ENGINE'])"
+    )
+    result = _run(["-c", code], DATABASE_URL="postgres://someone@db.example.org:5432/tagung")
+
+    assert result.stdout.strip() == "config.postgresql", result.stderr
+
+
 @pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="PostgreSQL-only settings"
 )
