@@ -450,6 +450,11 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
             )
         ]
 
+    def refresh(self, conference, sessions):
+        """Show the conference and its seats as they are now (`refresh_sessions`)."""
+        self.conference = conference
+        self.refresh_sessions(sessions)
+
     # The signed snapshot ------------------------------------------------------------------
 
     def make_token(self, *, started):

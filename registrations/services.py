@@ -453,13 +453,23 @@ def _with_address(queryset, email: str):
     return queryset.alias(email_lower=Lower("email")).filter(email_lower=Lower(Value(email)))
 
 
-def _active_registration_exists(conference_id: int, email: str, *, exclude_pk=None) -> bool:
+def _active_with_address(conference_id: int, email: str, exclude_pk: int | None = None):
     queryset = Registration.objects.filter(conference_id=conference_id).exclude(
         status=Status.CANCELLED
     )
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
-    return _with_address(queryset, email).exists()
+    return _with_address(queryset, email).values_list("pk", flat=True)[:1]
+
+
+# Asked whenever a registration is refused (a second registration of the address is named
+# first), so also for every form sent back because a forum filled: prepared.
+_ACTIVE_WITH_ADDRESS = PreparedQuery(_active_with_address)
+
+
+def _active_registration_exists(conference_id: int, email: str, *, exclude_pk=None) -> bool:
+    arguments = (conference_id, email) if exclude_pk is None else (conference_id, email, exclude_pk)
+    return bool(_ACTIVE_WITH_ADDRESS(*arguments))
 
 
 def _chosen_sessions(

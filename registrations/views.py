@@ -209,8 +209,8 @@ class RegisterView(FormView):
             else:
                 add_service_error(form, error)
             # Show the seats as they are now: what changed is what the person must see.
-            self.conference.refresh_from_db()
-            form.refresh_sessions(_bookable_sessions(self.conference))
+            self.conference = _visible_conference(self.kwargs["slug"])
+            form.refresh(self.conference, _bookable_sessions(self.conference))
             return self.form_invalid(form)
         done_url = done_url_for(registration)
         cache.set(self._submission_key(form), done_url, DONE_MAX_AGE)
