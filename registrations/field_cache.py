@@ -20,12 +20,19 @@ see `page_cache`) and fields with an error, whose HTML may show what was typed, 
 is one of the field's own choices (the forum that filled: its error comes from the services and
 is part of the key). So the cached HTML never holds text a participant typed; the marker is
 random per process and never sent.
+
+`render_form` does the same for the whole form when every field of it can come from the cache:
+crispy's frame around the fields (fieldsets, error summary, buttons) costs as much again as the
+fields. Its key is the keys of all fields plus the form's own errors (our messages, never typed
+text) and the labels the error summary uses; the CSRF token and each field's typed text are
+filled in per request, escaped.
 """
 
+import re
 import secrets
 
 from crispy_forms.layout import LayoutObject
-from crispy_forms.utils import TEMPLATE_PACK, render_field
+from crispy_forms.utils import TEMPLATE_PACK, render_crispy_form, render_field
 from django import forms
 from django.utils.functional import Promise
 from django.utils.html import escape
@@ -51,7 +58,7 @@ class CachedField(LayoutObject):
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         name = self.fields[0]
         bound = form[name]
-        if not form.is_bound or (bound.errors and not _is_one_of_the_choices(bound)):
+        if not _cacheable(form, bound):
             return render_field(name, form, context, template_pack=template_pack)
         key, text = _key_and_text(form, bound, template_pack)
         html = _html.get(key)
@@ -65,6 +72,58 @@ class CachedField(LayoutObject):
         if text is None:
             return SafeString(html)
         return SafeString(html.replace(_MARKER, escape(text)))
+
+
+def render_form(form, *, csrf_token, template_pack=TEMPLATE_PACK):
+    """`render_crispy_form(form)` with `csrf_token`, the whole form from this process's cache
+    when every field of it could come from there (see `CachedField`)."""
+    keys, texts = [], []
+    for name in form.fields:
+        bound = form[name]
+        if not _cacheable(form, bound):
+            return render_crispy_form(form, context={"csrf_token": csrf_token})
+        key, text = _key_and_text(form, bound, template_pack)
+        keys.append(key)
+        texts.append(text)
+    key = (
+        "form",
+        tuple(keys),
+        _text(list(form.non_field_errors())),
+        tuple(_shared_text(getattr(f, "summary_label", None)) for f in form.fields.values()),
+    )
+    html = _html.get(key)
+    if html is None:
+        html = _render_form_with_markers(form, texts)
+        if len(_html) >= MAX_ENTRIES:
+            _html.clear()
+        _html[key] = html
+
+    def value(match):
+        name = match.group(1)
+        return escape(csrf_token if name == "csrf" else texts[int(name[1:-1])])
+
+    return SafeString(_FORM_MARKERS.sub(value, html))
+
+
+#: The placeholders of a whole form: the CSRF token, and field number i's typed text.
+_FORM_MARKERS = re.compile(rf"{_MARKER}(csrf|f\d+x)")
+
+
+def _render_form_with_markers(form, texts):
+    data = form.data
+    form.data = data.copy()
+    for index, (name, text) in enumerate(zip(form.fields, texts, strict=True)):
+        if text is not None:
+            form.data[form[name].html_name] = f"{_MARKER}f{index}x"
+    try:
+        return render_crispy_form(form, context={"csrf_token": f"{_MARKER}csrf"})
+    finally:
+        form.data = data
+
+
+def _cacheable(form, bound):
+    """A bound form's field without an error, or with one beside a choice of its own."""
+    return form.is_bound and (not bound.errors or _is_one_of_the_choices(bound))
 
 
 def _key_and_text(form, bound, template_pack):

@@ -32,7 +32,7 @@ from conferences.models import Conference, Session
 from conferences.prepared import PreparedQuery
 from conferences.views import registration_state
 
-from . import page_cache, personal_data, ratelimit, services
+from . import field_cache, page_cache, personal_data, ratelimit, services
 from .forms import (
     ConsentsForm,
     LostLinkForm,
@@ -221,14 +221,13 @@ class RegisterView(FormView):
         if page_cache.has_messages(self.request):
             return super().form_invalid(form)
         # The page around the form comes from the cache; the form with what the person typed
-        # and the errors is rendered for this request, its fields without errors mostly from
-        # `field_cache`.
+        # and the errors from `field_cache` (whole, or its fields without errors).
         sessions = list(form.sessions_by_id.values())
         frame = page_cache.cached_page(
             page_cache.page_key(self.request, self.conference, sessions, variant="invalid"),
             lambda: self._page_with_placeholders(form, page_cache.placeholder("form")),
         )
-        form_html = render_crispy_form(form, context={"csrf_token": get_token(self.request)})
+        form_html = field_cache.render_form(form, csrf_token=get_token(self.request))
         values = {"seats": seats_sentence(self.conference)}
         return HttpResponse(page_cache.fill(frame, values, html_values={"form": form_html}))
 

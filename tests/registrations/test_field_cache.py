@@ -170,3 +170,87 @@ def test_the_cache_starts_afresh_when_full(conference, monkeypatch):
     _render(_form(conference))
 
     assert 0 < len(field_cache._html) <= 5
+
+
+# --- The whole form ------------------------------------------------------------------------------
+
+
+def _whole_forms():
+    return [key for key in field_cache._html if key[0] == "form"]
+
+
+def _render_whole_without_cache(form, monkeypatch, token):
+    with monkeypatch.context() as patch:
+        patch.setattr(field_cache, "_html", {})
+        patch.setattr(field_cache, "_cacheable", lambda form, bound: False)
+        return field_cache.render_form(form, csrf_token=token)
+
+
+def test_a_whole_form_sent_back_renders_as_crispy_renders_it_on_miss_and_on_hit(
+    conference, monkeypatch
+):
+    values = {**HOSTILE, "salutation": "diverse", "diet": "vegan", "consent_photos": "on"}
+    form = _form(conference, **values, **_slot_values(_form(conference)))
+    form.add_error(form.slot_field_names()[0], "Dieses Forum ist inzwischen ausgebucht.")
+    form.add_error(None, "Bitte wählen Sie neu.")
+    expected = _render_without_cache(form, monkeypatch)  # crispy, token of "this visitor"
+
+    first = field_cache.render_form(form, csrf_token="csrf-token-of-this-visitor")
+    second = field_cache.render_form(form, csrf_token="csrf-token-of-another-visit")
+
+    assert first == expected
+    assert second == expected.replace("csrf-token-of-this-visitor", "csrf-token-of-another-visit")
+    assert len(_whole_forms()) == 1
+    assert field_cache._MARKER not in first + second
+
+
+def test_another_person_gets_the_cached_form_with_their_own_text(conference, monkeypatch):
+    field_cache.render_form(_form(conference, **HOSTILE), csrf_token="first")
+    stored = dict(field_cache._html)
+    other = _form(conference, **{name: value[::-1] + "ü" for name, value in HOSTILE.items()})
+
+    rendered = field_cache.render_form(other, csrf_token="second")
+
+    assert field_cache._html == stored  # a hit: nothing rendered, nothing added
+    assert rendered == _render_whole_without_cache(other, monkeypatch, "second")
+    assert escape(other.data["organisation"]) in rendered
+    assert escape(other.data["accessibility_needs"]) in rendered
+
+
+def test_a_form_with_an_error_beside_typed_text_is_rendered_whole_as_usual(conference, monkeypatch):
+    form = _form(conference, **{**HOSTILE, "email": "kein-at-zeichen"})
+
+    html = field_cache.render_form(form, csrf_token="token")
+
+    assert html == _render_whole_without_cache(form, monkeypatch, "token")
+    assert "kein-at-zeichen" in html
+    assert _whole_forms() == []
+    cached = "".join(field_cache._html.values())
+    assert "kein-at-zeichen" not in cached
+    assert escape(HOSTILE["organisation"]) not in cached
+
+
+def test_the_forms_own_errors_are_part_of_the_whole_forms_key(conference, monkeypatch):
+    chosen = {**HOSTILE, **_slot_values(_form(conference))}
+    closed = _form(conference, **chosen)
+    closed.add_error(None, "Die Anmeldung ist geschlossen.")
+    full = _form(conference, **chosen)
+    full.add_error(None, "Die Konferenz ist inzwischen ausgebucht.")
+
+    first = field_cache.render_form(closed, csrf_token="token")
+    second = field_cache.render_form(full, csrf_token="token")
+
+    assert first == _render_whole_without_cache(closed, monkeypatch, "token")
+    assert second == _render_whole_without_cache(full, monkeypatch, "token")
+    assert "geschlossen" in first and "geschlossen" not in second
+    assert len(_whole_forms()) == 2
+
+
+def test_nothing_typed_is_kept_with_the_whole_form(conference):
+    field_cache.render_form(_form(conference, **HOSTILE), csrf_token="token-9f8e7d")
+
+    cached = "".join(field_cache._html.values())
+    for name, value in HOSTILE.items():
+        assert value not in cached, name
+        assert escape(value) not in cached, name
+    assert "token-9f8e7d" not in cached
