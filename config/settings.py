@@ -210,6 +210,9 @@ REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default
 REGISTRATION_FORM_MAX_AGE_SECONDS = env.int("REGISTRATION_FORM_MAX_AGE_SECONDS", default=86400)
 # The blank registration form is rendered once per programme and language and cached this long.
 REGISTRATION_FORM_CACHE_SECONDS = env.int("REGISTRATION_FORM_CACHE_SECONDS", default=300)
+# How long a process reuses the conference and its bookable sessions it read for the
+# registration page (seats shown a moment old; every registration is checked under lock).
+REGISTRATION_READ_CACHE_SECONDS = env.float("REGISTRATION_READ_CACHE_SECONDS", default=1.0)
 REGISTRATION_RATE_LIMIT_ENABLED = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
 # Rates: "<count>/<period>", period s, m, h or d with an optional multiple ("30/10m").
 # Many people of one public body may register from one address (NAT): keep the per-IP rate high.

@@ -104,6 +104,31 @@ def _bookable_sessions(conference):
     return list(_BOOKABLE_SESSIONS(conference.pk))
 
 
+# slug -> (monotonic time of the read, conference, its bookable sessions)
+_recent_reads: dict[str, tuple[float, Conference, list[Session]]] = {}
+_clock = time.monotonic
+
+
+def _conference_and_sessions(slug, *, fresh=False):
+    """The visible conference `slug` and its bookable sessions, as this process read them at
+    most REGISTRATION_READ_CACHE_SECONDS ago (`fresh`: read now, and keep that).
+
+    When a registration opens, every request of the registration page would read the same rows
+    again. The seats shown are then up to a moment old, as they are anyway once a page is
+    shown, and nothing is decided with them: the services lock the rows and check the window
+    and every seat again, and a refused registration reads afresh to show what changed. The
+    instances are shared by the requests of the process: nothing may change them."""
+    max_age = 0 if fresh else settings.REGISTRATION_READ_CACHE_SECONDS
+    now = _clock()
+    kept = _recent_reads.get(slug)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1], kept[2]
+    conference = _visible_conference(slug)
+    sessions = _bookable_sessions(conference)
+    _recent_reads[slug] = (now, conference, sessions)
+    return conference, sessions
+
+
 # --- Registration ------------------------------------------------------------------------------
 
 
@@ -113,7 +138,7 @@ class RegisterView(FormView):
     form_class = RegistrationForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.conference = _visible_conference(kwargs["slug"])
+        self.conference, self.sessions = _conference_and_sessions(kwargs["slug"])
         # The same window the services enforce, described for the page.
         self.state = registration_state(self.conference)
         return super().dispatch(request, *args, **kwargs)
@@ -122,7 +147,7 @@ class RegisterView(FormView):
         return {
             **super().get_form_kwargs(),
             "conference": self.conference,
-            "sessions": _bookable_sessions(self.conference),
+            "sessions": self.sessions,
         }
 
     def get_form(self, form_class=None):
@@ -139,7 +164,7 @@ class RegisterView(FormView):
         if not self.state.can_register or page_cache.has_messages(request):
             return super().get(request, *args, **kwargs)
         # The blank page comes from the cache (see `page_cache`); only the values differ.
-        sessions = _bookable_sessions(self.conference)
+        sessions = self.sessions
         html = page_cache.cached_page(
             page_cache.page_key(request, self.conference, sessions),
             lambda: self._blank_page_with_placeholders(sessions),
@@ -209,8 +234,10 @@ class RegisterView(FormView):
             else:
                 add_service_error(form, error)
             # Show the seats as they are now: what changed is what the person must see.
-            self.conference = _visible_conference(self.kwargs["slug"])
-            form.refresh(self.conference, _bookable_sessions(self.conference))
+            self.conference, self.sessions = _conference_and_sessions(
+                self.kwargs["slug"], fresh=True
+            )
+            form.refresh(self.conference, self.sessions)
             return self.form_invalid(form)
         done_url = done_url_for(registration)
         cache.set(self._submission_key(form), done_url, DONE_MAX_AGE)

@@ -423,6 +423,81 @@ def test_register_conference_filled_while_the_form_was_open(client):
     assert Registration.objects.get().status == Registration.Status.WAITLISTED
 
 
+# --- What the page read, reused for a moment ------------------------------------------------------
+
+
+@pytest.fixture
+def read_cache(settings, monkeypatch):
+    """REGISTRATION_READ_CACHE_SECONDS as in production, and a clock the test moves."""
+    from registrations import views
+
+    settings.REGISTRATION_READ_CACHE_SECONDS = 1.0
+    monkeypatch.setattr(views, "_recent_reads", {})
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(views, "_clock", lambda: clock["now"])
+    return clock
+
+
+def _page_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_process_reuses_what_the_page_read_for_a_moment(client, conference, read_cache):
+    forum = WorkshopFactory(conference=conference, title="Forum Sprache", capacity=3)
+    url = _register_url(conference)
+    client.get(url)
+    _registered(conference, session_ids=[forum.pk])
+
+    read_cache["now"] += 0.9
+    within, queries_within = _page_queries(client, url)
+    read_cache["now"] += 0.2
+    after, queries_after = _page_queries(client, url)
+
+    assert not any("conferences_" in sql for sql in queries_within)
+    assert "Forum Sprache · Raum 1 – noch 3 Plätze frei" in _page_text(within)
+    assert any("conferences_session" in sql for sql in queries_after)
+    assert "Forum Sprache · Raum 1 – noch 2 Plätze frei" in _page_text(after)
+
+
+def test_a_refused_registration_reads_afresh_and_the_next_page_shows_it(
+    client, conference, read_cache
+):
+    forum = WorkshopFactory(conference=conference, title="Forum Sprache", capacity=1)
+    url = _register_url(conference)
+    slot = _slot(conference, forum)
+    token = _token(conference)
+    client.get(url)  # read while the forum had its seat
+    _registered(conference, email="first@example.org", session_ids=[forum.pk])
+
+    refused = _register(client, conference, form_token=token, **{slot: str(forum.pk)})
+    page, queries = _page_queries(client, url)
+
+    assert Registration.objects.count() == 1
+    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(refused)
+    assert not any("conferences_" in sql for sql in queries)  # the fresh read was kept
+    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(page)
+
+
+def test_a_registration_closed_a_moment_ago_is_refused_despite_the_reused_read(
+    client, conference, read_cache
+):
+    client.get(_register_url(conference))  # read while open
+    Conference.objects.filter(pk=conference.pk).update(
+        registration_closes_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    response = _register(client, conference)
+
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+    assert "Die Anmeldung zu dieser Konferenz ist geschlossen." in _page_text(response)
+
+
 # --- Abuse limits ------------------------------------------------------------------------------
 
 
