@@ -25,6 +25,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
             return False
+        if not hasattr(select, "poll"):  # Windows: Django's own check
+            return super().is_usable()
         try:
             poller = select.poll()
             poller.register(connection.fileno(), select.POLLIN)
