@@ -87,6 +87,8 @@ def render_form(form, *, csrf_token, template_pack=TEMPLATE_PACK):
         texts.append(text)
     key = (
         "form",
+        type(form),
+        get_language(),
         tuple(keys),
         _text(list(form.non_field_errors())),
         tuple(_shared_text(getattr(f, "summary_label", None)) for f in form.fields.values()),
