@@ -301,18 +301,16 @@ def _counter_update_sql(model) -> str:
 _LOCK_CONFERENCE = PreparedQuery(
     lambda pk: Conference.objects.select_for_update().filter(pk=pk).order_by()
 )
-_LOCK_SESSIONS = PreparedQuery(
-    lambda conference_id: (
-        Session.objects.select_for_update().filter(conference_id=conference_id).order_by("pk")
-    )
-)
-_LOCK_CHOSEN_SESSIONS = PreparedQuery(
-    lambda conference_id, pks: (
-        Session.objects.select_for_update()
-        .filter(conference_id=conference_id, pk__in=pks)
-        .order_by("pk")
-    )
-)
+
+
+def _sessions_to_lock(conference_id, pks=None):
+    """The conference's sessions (or those of `pks`) in primary-key order, locked."""
+    sessions = Session.objects.select_for_update().filter(conference_id=conference_id)
+    return (sessions if pks is None else sessions.filter(pk__in=pks)).order_by("pk")
+
+
+# Compiled once per number of arguments (all sessions, or the chosen ones).
+_LOCK_SESSIONS = PreparedQuery(_sessions_to_lock)
 
 
 def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Locked:
@@ -327,7 +325,7 @@ def _lock(conference_id: int, session_ids: Iterable[int] | None = None) -> _Lock
         rows = _LOCK_SESSIONS(conference_id)
     else:
         session_ids = _ids(session_ids)
-        rows = _LOCK_CHOSEN_SESSIONS(conference_id, session_ids) if session_ids else ()
+        rows = _LOCK_SESSIONS(conference_id, session_ids) if session_ids else ()
     sessions = {session.pk: session for session in rows}
     locked = _Locked(conference=conference, sessions=sessions)
     for obj in (conference, *sessions.values()):
