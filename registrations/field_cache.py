@@ -60,7 +60,7 @@ class CachedField(LayoutObject):
         bound = form[name]
         if not _cacheable(form, bound):
             return render_field(name, form, context, template_pack=template_pack)
-        key, text = _key_and_text(form, bound, template_pack)
+        key, text = _key_and_text(form, bound, template_pack, get_language())
         html = _html.get(key)
         if html is None:
             html = _render_with_marker(form, bound, context, template_pack, text is not None)
@@ -77,21 +77,24 @@ class CachedField(LayoutObject):
 def render_form(form, *, csrf_token, template_pack=TEMPLATE_PACK):
     """`render_crispy_form(form)` with `csrf_token`, the whole form from this process's cache
     when every field of it could come from there (see `CachedField`)."""
+    language = get_language()
     keys, texts = [], []
     for name in form.fields:
         bound = form[name]
         if not _cacheable(form, bound):
             return render_crispy_form(form, context={"csrf_token": csrf_token})
-        key, text = _key_and_text(form, bound, template_pack)
+        key, text = _key_and_text(form, bound, template_pack, language)
         keys.append(key)
         texts.append(text)
     key = (
         "form",
         type(form),
-        get_language(),
+        language,
         tuple(keys),
         _text(list(form.non_field_errors())),
-        tuple(_shared_text(getattr(f, "summary_label", None)) for f in form.fields.values()),
+        tuple(
+            _shared_text(getattr(f, "summary_label", None), language) for f in form.fields.values()
+        ),
     )
     html = _html.get(key)
     if html is None:
@@ -128,7 +131,7 @@ def _cacheable(form, bound):
     return form.is_bound and (not bound.errors or _is_one_of_the_choices(bound))
 
 
-def _key_and_text(form, bound, template_pack):
+def _key_and_text(form, bound, template_pack, language):
     """The cache key, and the typed text to put in place of the marker (None: no marker)."""
     field, widget = bound.field, bound.field.widget
     value = bound.value()
@@ -140,17 +143,17 @@ def _key_and_text(form, bound, template_pack):
     key = (
         type(form),
         str(template_pack),
-        get_language(),
+        language,
         bound.html_name,
         bound.auto_id,
-        _shared_text(field.label),
-        _shared_text(field.help_text),
+        _shared_text(field.label, language),
+        _shared_text(field.help_text, language),
         field.required,
         field.disabled,
         field.show_hidden_initial,
         type(widget),
         _text(sorted(widget.attrs.items())),
-        _shared_text(getattr(field, "choices", None)),
+        _shared_text(getattr(field, "choices", None), language),
         shown,
         _text(list(bound.errors)),
     )
@@ -170,13 +173,13 @@ def _is_one_of_the_choices(bound):
 _shared_texts: dict[tuple, tuple] = {}
 
 
-def _shared_text(value):
+def _shared_text(value, language):
     """`_text(value)`, kept per object and language for labels and choices: forms share most of
     theirs (the participant fields' labels and choices, the consents' labels), and translating
     them for every field sent back adds up."""
     if value is None or isinstance(value, str):
         return value
-    key = (id(value), get_language())
+    key = (id(value), language)
     kept = _shared_texts.get(key)
     if kept is None or kept[0] is not value:  # an id is reused only once its object is gone
         if len(_shared_texts) >= MAX_ENTRIES:
