@@ -36,30 +36,23 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from pathlib import Path
 from types import SimpleNamespace
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-ENVIRONMENT = {
-    "DEBUG": "false",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_COOKIES": "false",
-    "REGISTRATION_RATE_LIMIT_ENABLED": "false",
-    "REGISTRATION_MIN_FILL_SECONDS": "0",
-    "LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-}
+import registration_load  # beside this script (the script's directory is on sys.path)
+
+# The load benchmark's server settings (rate limits and minimum fill time lifted).
+ENVIRONMENT = {**registration_load.SERVER_ENVIRONMENT, "DJANGO_SETTINGS_MODULE": "config.settings"}
 WARM_UP = 30
 _rng = random.Random(1)
 
 
 class Browser:
-    """One visitor's requests through the WSGI handler, with its cookies."""
+    """One visitor's requests through the WSGI handler, with its cookies (kept as the load
+    benchmark's browser keeps them)."""
 
     def __init__(self, application, path):
-        self.application, self.path, self.cookies = application, path, {}
+        self.application, self.path = application, path
+        self.jar = registration_load.Client("http://127.0.0.1", path)
 
     def request(self, body=None):
         environ = {
@@ -80,19 +73,15 @@ class Browser:
             environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
             environ["HTTP_ORIGIN"] = "http://127.0.0.1"
             environ["HTTP_REFERER"] = "http://127.0.0.1" + self.path
-        if self.cookies:
-            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.jar.cookies:
+            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.jar.cookies.items())
         answer = {}
 
         def start_response(status, headers, exc_info=None):
             answer["status"], answer["headers"] = int(status[:3]), headers
 
         html = b"".join(self.application(environ, start_response))
-        for name, value in answer["headers"]:
-            if name.lower() == "set-cookie":
-                cookie, _, _ = value.partition(";")
-                key, _, cookie_value = cookie.partition("=")
-                self.cookies[key] = cookie_value
+        self.jar.store_cookies(v for n, v in answer["headers"] if n.lower() == "set-cookie")
         return answer["status"], html
 
 
@@ -111,7 +100,6 @@ def main():
     import django
 
     django.setup()
-    import registration_load
     from django.core.management import call_command
     from django.core.wsgi import get_wsgi_application
     from django.urls import reverse
@@ -173,15 +161,13 @@ def count_instructions(args):
 
 
 def _registration(browser, conference):
-    import registration_load
-
     numbers = iter(range(10**9))
 
     def iteration():
         status, html = browser.request()
         data = registration_load.form_data(html, next(numbers), _rng)
         status, html = browser.request(urllib.parse.urlencode(data).encode())
-        assert status == 302, registration_load._summary(status, html)
+        assert status == 302, registration_load.summary(status, html)
 
     return iteration
 
@@ -195,7 +181,6 @@ def _page(browser, conference):
 
 
 def _sent_back(browser, conference):
-    import registration_load
     from django.conf import settings
     from django.db.models import F
 

@@ -104,16 +104,14 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that costs no round trip (config/postgresql).
     DATABASES["default"]["ENGINE"] = "config.postgresql"
-if DATABASES["default"]["ENGINE"] == "config.postgresql" and env.bool(
-    "DATABASE_PREPARED_STATEMENTS", default=True
-):
-    # Parameters bound by the server and statements run often prepared (psycopg prepares one
-    # after its 5th run on a connection): PostgreSQL then skips parsing and planning, about
-    # half its CPU for the statements of a registration. Turn off behind a pooler in
-    # transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5}
-    )
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound by the server and statements run often prepared (psycopg prepares
+        # one after its 5th run on a connection): PostgreSQL then skips parsing and planning,
+        # about half its CPU for the statements of a registration. Turn off behind a pooler in
+        # transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -30,6 +30,7 @@ filled in per request, escaped.
 
 import re
 import secrets
+from contextlib import contextmanager
 
 from crispy_forms.layout import LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK, render_crispy_form, render_field
@@ -63,10 +64,8 @@ class CachedField(LayoutObject):
         key, text = _key_and_text(form, bound, template_pack, get_language())
         html = _html.get(key)
         if html is None:
-            html = _render_with_marker(form, bound, context, template_pack, text is not None)
-            if len(_html) >= MAX_ENTRIES:
-                _html.clear()
-            _html[key] = html
+            with _typed_text_replaced(form, {bound.html_name: _MARKER} if text is not None else {}):
+                html = _keep(key, render_field(name, form, context, template_pack=template_pack))
         elif hasattr(form, "rendered_fields"):
             form.rendered_fields.add(name)  # as `render_field` does
         if text is None:
@@ -98,10 +97,13 @@ def render_form(form, *, csrf_token, template_pack=TEMPLATE_PACK):
     )
     html = _html.get(key)
     if html is None:
-        html = _render_form_with_markers(form, texts)
-        if len(_html) >= MAX_ENTRIES:
-            _html.clear()
-        _html[key] = html
+        markers = {
+            form[name].html_name: f"{_MARKER}f{index}x"
+            for index, (name, text) in enumerate(zip(form.fields, texts, strict=True))
+            if text is not None
+        }
+        with _typed_text_replaced(form, markers):
+            html = _keep(key, render_crispy_form(form, context={"csrf_token": f"{_MARKER}csrf"}))
 
     def value(match):
         name = match.group(1)
@@ -114,16 +116,25 @@ def render_form(form, *, csrf_token, template_pack=TEMPLATE_PACK):
 _FORM_MARKERS = re.compile(rf"{_MARKER}(csrf|f\d+x)")
 
 
-def _render_form_with_markers(form, texts):
+@contextmanager
+def _typed_text_replaced(form, markers):
+    """The form's data with each `markers` name's value replaced, while rendering."""
     data = form.data
     form.data = data.copy()
-    for index, (name, text) in enumerate(zip(form.fields, texts, strict=True)):
-        if text is not None:
-            form.data[form[name].html_name] = f"{_MARKER}f{index}x"
+    for name, marker in markers.items():
+        form.data[name] = marker
     try:
-        return render_crispy_form(form, context={"csrf_token": f"{_MARKER}csrf"})
+        yield
     finally:
         form.data = data
+
+
+def _keep(key, html):
+    """Store `html` under `key` (starting afresh when full) and return it."""
+    if len(_html) >= MAX_ENTRIES:
+        _html.clear()
+    _html[key] = html
+    return html
 
 
 def _cacheable(form, bound):
@@ -197,15 +208,3 @@ def _text(value):
     if value is None or isinstance(value, str | bool | int):
         return value
     return repr(value)
-
-
-def _render_with_marker(form, bound, context, template_pack, marked):
-    if not marked:
-        return render_field(bound.name, form, context, template_pack=template_pack)
-    data = form.data
-    form.data = data.copy()
-    form.data[bound.html_name] = _MARKER
-    try:
-        return render_field(bound.name, form, context, template_pack=template_pack)
-    finally:
-        form.data = data

@@ -106,3 +106,10 @@ def test_an_answer_cut_short_is_an_error(server):
 
     with pytest.raises(ConnectionError, match="cut short"):
         _client(instance).request()
+
+
+def test_a_chunked_answer_is_refused_loudly(server):
+    instance = server((200, [("Transfer-Encoding", "chunked")], b"5\r\nHallo\r\n0\r\n\r\n"))
+
+    with pytest.raises(NotImplementedError, match="chunked"):
+        _client(instance).request()

@@ -472,11 +472,17 @@ def test_a_refused_registration_reads_afresh_and_the_next_page_shows_it(
     slot = _slot(conference, forum)
     token = _token(conference)
     client.get(url)  # read while the forum had its seat
+    from registrations import views
+
+    _, kept_conference, kept_sessions = views._recent_reads[conference.slug]
     _registered(conference, email="first@example.org", session_ids=[forum.pk])
 
     refused = _register(client, conference, form_token=token, **{slot: str(forum.pk)})
     page, queries = _page_queries(client, url)
 
+    # The instances other requests were given are not changed by the fresh read.
+    assert [s.seats_taken for s in kept_sessions] == [0]
+    assert kept_conference.seats_taken == 0
     assert Registration.objects.count() == 1
     assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(refused)
     assert not any("conferences_" in sql for sql in queries)  # the fresh read was kept
