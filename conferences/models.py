@@ -38,6 +38,21 @@ class ConferenceSeries(models.Model):
         return self.title
 
 
+class PersonName:
+    """How a person's name is written, for every model that holds one (speakers, participants,
+    exhibitors' staff): the one place for it."""
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in (self.academic_title, self.first_name, self.last_name) if p)
+
+    @property
+    def sort_name(self):
+        """Last name first, as lists are read."""
+        first = " ".join(p for p in (self.academic_title, self.first_name) if p)
+        return f"{self.last_name}, {first}" if first else self.last_name
+
+
 class ConferenceQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Conference.Status.PUBLISHED)
@@ -56,6 +71,17 @@ class ConferenceQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(organisers=user)
+
+    def visible_to(self, user):
+        """What `user` may see on the public pages: published and archived conferences, drafts
+        too for superusers and for the staff who organise them (a preview)."""
+        if user.is_superuser:
+            return self
+        public = ~models.Q(status=Conference.Status.DRAFT)
+        if user.is_staff:
+            organised = Conference.organisers.through.objects.filter(user=user.pk)
+            return self.filter(public | models.Q(pk__in=organised.values("conference_id")))
+        return self.filter(public)
 
 
 class Conference(models.Model):
@@ -186,7 +212,7 @@ class Topic(models.Model):
         return self.name
 
 
-class Speaker(models.Model):
+class Speaker(PersonName, models.Model):
     academic_title = models.CharField(_("Akademischer Titel"), max_length=50, blank=True)
     first_name = models.CharField(_("Vorname"), max_length=100)
     last_name = models.CharField(_("Nachname"), max_length=100)
@@ -208,10 +234,6 @@ class Speaker(models.Model):
 
     def get_absolute_url(self):
         return reverse("conferences:speaker", kwargs={"slug": self.slug})
-
-    @property
-    def full_name(self):
-        return " ".join(p for p in (self.academic_title, self.first_name, self.last_name) if p)
 
 
 class SessionQuerySet(models.QuerySet):

@@ -33,21 +33,10 @@ from .models import (
     Speaker,
     Topic,
 )
+from .rules import registration_state
 
 # Up to this many rooms a day, the programme puts every room in its own column on wide screens.
 MAX_ROOM_COLUMNS = 6
-
-
-def visible_conferences(user):
-    """Published and archived conferences; drafts for superusers and their organisers (staff)."""
-    conferences = Conference.objects.all()
-    if user.is_superuser:
-        return conferences
-    public = ~Q(status=Conference.Status.DRAFT)
-    if user.is_staff:
-        organised = Conference.organisers.through.objects.filter(user=user.pk)
-        return conferences.filter(public | Q(pk__in=organised.values("conference_id")))
-    return conferences.filter(public)
 
 
 def natural_key(text):
@@ -57,54 +46,6 @@ def natural_key(text):
         for part in re.split(r"(\d+)", text)
         if part
     ]
-
-
-# --- Registration state ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegistrationState:
-    """Where registration for a conference stands, for the words on the pages.
-
-    `code` is one of OPEN (seats left), WAITLIST (full, waiting list only), NOT_YET (opens on
-    `opens_at`) and CLOSED.
-    """
-
-    OPEN = "open"
-    WAITLIST = "waitlist"
-    NOT_YET = "not_yet"
-    CLOSED = "closed"
-
-    code: str
-    seats_left: int
-    opens_at: datetime | None
-    closes_at: datetime
-
-    @property
-    def can_register(self):
-        return self.code in (self.OPEN, self.WAITLIST)
-
-
-def registration_state(conference, now=None):
-    """Registration runs from `registration_opens_at` (or now) until `registration_closes_at`,
-    or until the conference ends when no closing time is set: the window that
-    `registrations.services` enforces. This only describes it."""
-    now = now or timezone.now()
-    closes_at = conference.registration_closes_at or conference.ends_at
-    if conference.status == Conference.Status.ARCHIVED or now >= closes_at:
-        code = RegistrationState.CLOSED
-    elif conference.registration_opens_at and now < conference.registration_opens_at:
-        code = RegistrationState.NOT_YET
-    elif conference.seats_left > 0:
-        code = RegistrationState.OPEN
-    else:
-        code = RegistrationState.WAITLIST
-    return RegistrationState(
-        code=code,
-        seats_left=conference.seats_left,
-        opens_at=conference.registration_opens_at,
-        closes_at=closes_at,
-    )
 
 
 # --- Grouping for the templates -------------------------------------------------------------
@@ -265,7 +206,7 @@ class ConferenceMixin:
     conference_nav = None
 
     def get_conference_queryset(self):
-        return visible_conferences(self.request.user).select_related("series")
+        return Conference.objects.visible_to(self.request.user).select_related("series")
 
     @cached_property
     def conference(self):
@@ -391,7 +332,7 @@ class SpeakerDetailView(TemplateView):
         roles = list(
             SessionSpeaker.objects.filter(
                 speaker=speaker,
-                session__conference__in=visible_conferences(self.request.user),
+                session__conference__in=Conference.objects.visible_to(self.request.user),
             )
             .select_related("session__conference")
             .order_by("-session__conference__starts_at", "session__starts_at")

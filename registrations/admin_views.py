@@ -43,7 +43,7 @@ from django.utils.translation import ngettext
 
 from conferences.admin import organised_conferences
 from conferences.models import Conference, Session
-from conferences.views import registration_state
+from conferences.rules import registration_state
 
 from . import emails, exports, organiser, services
 from .forms import NoControlCharacters, ParticipantForm

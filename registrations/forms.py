@@ -27,6 +27,7 @@ from conferences.models import Conference
 
 from .field_cache import CachedField
 from .models import Consent, Registration
+from .rules import text_problem
 from .services import PARTICIPANT_FIELDS
 
 MULTILINE_FIELDS = {"accessibility_needs"}
@@ -40,11 +41,6 @@ INVALID_EMAIL = _("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel
 HONEYPOT_FIELD = "website"
 FORM_TOKEN_SALT = "registrations.forms.registration"  # noqa: S105 - a salt, not a secret
 
-# Bidirectional embeddings, overrides and isolates can reorder what a name badge or a list
-# shows; they are format characters (Cf) that no name needs. Zero-width (non-)joiners, which
-# Arabic and Persian names may need, stay allowed.
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
 
 class NoControlCharacters:
     """Rejects control characters; multi-line fields keep their line breaks and tabs."""
@@ -53,18 +49,14 @@ class NoControlCharacters:
     code = "control_characters"
 
     def __init__(self, *, multiline=False):
-        self.allowed = {"\n", "\r", "\t"} if multiline else set()
+        self.multiline = multiline
 
     def __call__(self, value):
-        for char in str(value):
-            if char in self.allowed:
-                continue
-            category = unicodedata.category(char)
-            if category in {"Cc", "Cs", "Zl", "Zp"} or char in _BIDI_CONTROLS:
-                raise ValidationError(self.message, code=self.code)
+        if text_problem(str(value), multiline=self.multiline):
+            raise ValidationError(self.message, code=self.code)
 
     def __eq__(self, other):
-        return isinstance(other, NoControlCharacters) and self.allowed == other.allowed
+        return isinstance(other, NoControlCharacters) and self.multiline == other.multiline
 
 
 def privacy_url(conference=None):

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from conferences.models import Conference, Session
+from conferences.models import Conference, PersonName, Session
 
 
 def new_token() -> str:
@@ -40,7 +40,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Registration(models.Model):
+class Registration(PersonName, models.Model):
     class Salutation(models.TextChoices):
         NONE = "", _("keine Angabe")
         MS = "ms", _("Frau")
@@ -184,10 +184,6 @@ class Registration(models.Model):
     def __repr__(self):
         # Never the token: reprs end up in logs and tracebacks.
         return f"<Registration {self.pk} {self.status} conference={self.conference_id}>"
-
-    @property
-    def full_name(self):
-        return " ".join(p for p in (self.academic_title, self.first_name, self.last_name) if p)
 
     @property
     def holds_seat(self):

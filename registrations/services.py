@@ -31,7 +31,6 @@ Decisions (see also the docstring of `registrations.models`):
 from __future__ import annotations
 
 import hmac
-import re
 import uuid
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -50,9 +49,11 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session, current_privacy_version
 from conferences.prepared import PreparedQuery, created_history_entry, insert
+from conferences.rules import registration_refusal
 
 from .emails import queue_email
 from .models import Consent, Registration, SentEmail, SessionBooking
+from .rules import text_problem
 
 __all__ = [
     "PARTICIPANT_FIELDS",
@@ -98,9 +99,6 @@ PARTICIPANT_FIELDS = (
 )
 _REQUIRED_FIELDS = ("first_name", "last_name", "email")
 _MULTILINE_FIELDS = ("accessibility_needs",)
-# C0 controls except tab/newline/carriage return, DEL, C1 controls.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
 
 _UNCONFIRMED = (Status.PENDING, Status.WAITLISTED, Status.AWAITING_APPROVAL)
 
@@ -373,10 +371,9 @@ def _clean_participant(participant: dict, *, partial: bool) -> dict:
     for name, value in participant.items():
         value = "" if value is None else str(value)
         value = value.strip() if name not in _MULTILINE_FIELDS else value.strip("\n\r ")
-        if _CONTROL_CHARACTERS.search(value):
-            raise _error("control_characters", field=name)
-        if name not in _MULTILINE_FIELDS and _LINE_BREAKS.search(value):
-            raise _error("line_breaks", field=name)
+        problem = text_problem(value, multiline=name in _MULTILINE_FIELDS)
+        if problem:
+            raise _error(problem, field=name)
         data[name] = value
     if not partial:
         for name in _REQUIRED_FIELDS:
@@ -423,27 +420,10 @@ def _consent_versions(purposes: list[str], moment: datetime) -> dict[str, str]:
 
 
 def _check_window(conference: Conference, moment: datetime, *, by_organiser: bool = False) -> None:
-    """Refuse a registration at `moment` that comes too early or too late.
-
-    Always: the conference is published (a draft is "not_open", an archived one "closed").
-    Participants register within the window: from `registration_opens_at` (if set) until
-    `registration_closes_at`, or else until the conference ends ("not_open", "closed").
-    Organisers (`by_organiser`) are not bound by the window, only by the end of the conference
-    ("ended"): a late call or a speaker's guest can still be registered while it runs.
-    """
-    if conference.status == Conference.Status.ARCHIVED:
-        raise _error("closed")
-    if conference.status != Conference.Status.PUBLISHED:
-        raise _error("not_open")
-    if by_organiser:
-        if moment >= conference.ends_at:
-            raise _error("ended")
-        return
-    if conference.registration_opens_at and moment < conference.registration_opens_at:
-        raise _error("not_open")
-    closes_at = conference.registration_closes_at or conference.ends_at
-    if moment >= closes_at:
-        raise _error("closed")
+    """Refuse a registration at `moment` outside the window (`conferences.rules`)."""
+    refusal = registration_refusal(conference, moment, by_organiser=by_organiser)
+    if refusal:
+        raise _error(refusal)
 
 
 def _with_address(queryset, email: str):

@@ -30,7 +30,7 @@ from django.views.generic import FormView, TemplateView
 
 from conferences.models import Conference, Session
 from conferences.prepared import PreparedQuery
-from conferences.views import registration_state
+from conferences.rules import registration_state
 
 from . import field_cache, page_cache, personal_data, ratelimit, services
 from .forms import (

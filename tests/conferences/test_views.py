@@ -21,7 +21,8 @@ from conferences.models import (
     Topic,
     current_privacy_version,
 )
-from conferences.views import RegistrationState, registration_state, render_legal_text
+from conferences.rules import RegistrationState, registration_state
+from conferences.views import render_legal_text
 from tests.factories import (
     ConferenceFactory,
     ConferenceSeriesFactory,

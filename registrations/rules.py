@@ -1,0 +1,30 @@
+"""Pure decisions about registrations that several callers share: no queries, no writes.
+
+Forms, services, the admin, management commands and seeds call these; each rule is written
+here once.
+"""
+
+import unicodedata
+
+# Bidirectional embeddings, overrides and isolates can reorder what a name badge or a list
+# shows; they are format characters (Cf) that no name needs. Zero-width (non-)joiners, which
+# Arabic and Persian names may need, stay allowed.
+BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+# Control characters (Cc, including C1), lone surrogates (Cs), line and paragraph separators.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# What a multi-line field may hold of those; in a one-line field they are "line_breaks".
+LINE_BREAKS = frozenset("\n\r\t")
+ONE_LINE_BREAKS = LINE_BREAKS | {"\u2028", "\u2029"}
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with a typed text, or None: "line_breaks" (a line break or tab in a
+    one-line field) or "control_characters" (control, surrogate or bidi-override characters)."""
+    for char in value:
+        if multiline and char in LINE_BREAKS:
+            continue
+        if not multiline and char in ONE_LINE_BREAKS:
+            return "line_breaks"
+        if unicodedata.category(char) in UNSAFE_CATEGORIES or char in BIDI_CONTROLS:
+            return "control_characters"
+    return None
