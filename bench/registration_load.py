@@ -293,7 +293,9 @@ def server_cpu_seconds(master_pid):
 
 
 def postgres_cpu_seconds():
-    """User + system CPU time of the local PostgreSQL processes (Linux /proc; 0 if none)."""
+    """User + system CPU time of the local PostgreSQL processes (Linux /proc; 0 if none), with
+    that of the processes that ended (the postmaster's waited-for children: a connection older
+    than CONN_MAX_AGE is closed and its backend's time would otherwise vanish)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -305,7 +307,7 @@ def postgres_cpu_seconds():
             continue
         name, fields = stat[stat.find("(") + 1 : stat.rfind(")")], stat.rsplit(")", 1)[1].split()
         if name == "postgres":
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
 
 
