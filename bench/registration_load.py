@@ -16,7 +16,8 @@ values taken from it.
 
 The script talks to the same database as the server (same DATABASE_URL): it creates a fresh
 conference before the run (with fewer seats than clients) and checks afterwards that no seat was
-given twice: stored counters equal a recount, nothing exceeds its capacity.
+given twice: stored counters equal a recount, nothing exceeds its capacity. Then it prints the
+SQL statements of a registration, counted in-process by `statements.py` (its own process).
 
 With `--start-server WORKERS` the script migrates the database, collects the static files and
 starts gunicorn itself with the deployment's `config/gunicorn.py` and WORKERS processes

@@ -9,7 +9,7 @@ it connects, so the server's REMOTE_ADDR and its per-address rate limit see diff
 A person GETs the registration page on arrival, takes a fill time drawn uniformly from
 `--fill` (default 20 to 90 s), and POSTs the form (CSRF token, form token, forum choices,
 Origin, Referer). When the form comes back ("filled while you were typing"), the person reads it
-for `--reread` seconds and sends it once more; a second refusal is the outcome.
+for `--reread` seconds and sends it once more (`--resubmits`); a second refusal is the outcome.
 
 The waits are entries in a heap of due times: one dispatcher thread hands each due request to a
 thread pool, so a slow answer delays no arrival and up to N people can be "filling in" without a
@@ -273,7 +273,7 @@ class Opening:
         if status == 200 and load.ERROR_SUMMARY in html:
             with self.lock:
                 self.sent_back += 1
-            if person.posts == 1:
+            if person.posts <= self.args.resubmits:
                 # "Filled while you were typing": read the message, send the form once more.
                 person.data = {
                     **person.data,
@@ -336,6 +336,12 @@ def main():
         type=parse_range,
         default=(5.0, 15.0),
         help="seconds to read a form sent back before sending it again, LOW:HIGH",
+    )
+    parser.add_argument(
+        "--resubmits",
+        type=int,
+        default=1,
+        help="times a person sends a form sent back once more; refused after that",
     )
     parser.add_argument("--capacity", type=int, default=300, help="conference seats")
     parser.add_argument("--session-capacity", type=int, default=60, help="seats per forum")
