@@ -514,9 +514,9 @@ def print_report(
             f"({run['server_cpu'] * per_registration:.1f} ms per registration), "
             f"load generator {run['client_cpu']:.1f} s"
         )
-    if run["postgres_cpu"]:
+    if db["vendor"] == "postgresql":
         print(
-            f"CPU: PostgreSQL processes {run['postgres_cpu']:.1f} s "
+            f"CPU: all PostgreSQL processes of the machine {run['postgres_cpu']:.1f} s "
             f"({run['postgres_cpu'] * per_registration:.1f} ms per registration)"
         )
     averages = run["load_averages"]
