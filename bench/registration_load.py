@@ -16,7 +16,8 @@ values taken from it.
 
 The script talks to the same database as the server (same DATABASE_URL): it creates a fresh
 conference before the run (with fewer seats than clients) and checks afterwards that no seat was
-given twice: stored counters equal a recount, nothing exceeds its capacity.
+given twice: stored counters equal a recount, nothing exceeds its capacity. Then it prints the
+SQL statements of a registration, counted in-process by `statements.py` (its own process).
 
 With `--start-server WORKERS` the script migrates the database, collects the static files and
 starts gunicorn itself with the deployment's `config/gunicorn.py` and WORKERS processes
@@ -80,8 +81,10 @@ class Client:
     against 0.5 to 0.8 ms in alternating runs, CPU it takes from the server on this machine.)
     """
 
-    def __init__(self, base_url, path, timeout=60):
+    def __init__(self, base_url, path, timeout=60, source=None):
         url = urllib.parse.urlsplit(base_url.rstrip("/") + path)
+        # Local address to connect from (e.g. one of 127.0.0.0/8 per simulated person), or None.
+        self.source = (source, 0) if source else None
         self.secure = url.scheme == "https"
         self.address = (url.hostname, url.port or (443 if self.secure else 80))
         self.tls = ssl.create_default_context() if self.secure else None
@@ -115,7 +118,9 @@ class Client:
 
     def _exchange(self, message):
         """Send `message` on a new connection; (status, Set-Cookie values, body) of the answer."""
-        with socket.create_connection(self.address, timeout=self.timeout) as connection:
+        with socket.create_connection(
+            self.address, timeout=self.timeout, source_address=self.source
+        ) as connection:
             if self.tls:
                 connection = self.tls.wrap_socket(connection, server_hostname=self.address[0])
             connection.sendall(message)
@@ -289,7 +294,9 @@ def server_cpu_seconds(master_pid):
 
 
 def postgres_cpu_seconds():
-    """User + system CPU time of the local PostgreSQL processes (Linux /proc; 0 if none)."""
+    """User + system CPU time of the local PostgreSQL processes (Linux /proc; 0 if none), with
+    that of the processes that ended (the postmaster's waited-for children: a connection older
+    than CONN_MAX_AGE is closed and its backend's time would otherwise vanish)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -301,7 +308,7 @@ def postgres_cpu_seconds():
             continue
         name, fields = stat[stat.find("(") + 1 : stat.rfind(")")], stat.rsplit(")", 1)[1].split()
         if name == "postgres":
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
 
 
@@ -324,9 +331,9 @@ SERVER_ENVIRONMENT = {
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_server(args):
+def start_server(args, environment=SERVER_ENVIRONMENT):
     """Migrate, collect static files and start gunicorn; returns the process."""
-    os.environ.update(SERVER_ENVIRONMENT)
+    os.environ.update(environment)
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     python = sys.executable
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
@@ -358,6 +365,18 @@ def start_server(args):
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=30)
     raise SystemExit(f"gunicorn did not answer on {args.url} within 60 s")
+
+
+def print_sql_statements(gets, posts, sent_back, registered):
+    """Count the statements of a registration with bench/statements.py (its own process: it
+    imports this module) and print them, also weighted by this run's requests."""
+    command = [sys.executable, str(ROOT / "bench" / "statements.py"), "--mix"]
+    command += [str(number) for number in (gets, posts, sent_back, registered)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:
+        print("SQL statements: not counted:", (result.stderr.strip().splitlines() or ["?"])[-1])
+    else:
+        print(result.stdout, end="")
 
 
 def setup_conference(args):
@@ -564,6 +583,12 @@ def run(args):
     print("forums (title, taken, capacity, waiting):", db["session_seats"])
     overbooked = bool(db["problems"])
     print(f"capacity exceeded: {'YES: ' + '; '.join(db['problems']) if overbooked else 'no'}")
+    print_sql_statements(
+        len(results.get_latencies),
+        results.registered,
+        results.resubmitted + results.refused,
+        results.registered,
+    )
     consistent = db["registrations"] == results.registered
     print(f"registrations stored = registrations answered 302: {consistent}")
     failed = overbooked or results.server_errors or results.other_errors or not consistent
