@@ -1,28 +1,46 @@
-"""iCalendar files (RFC 5545) of a conference programme and of single sessions.
+"""iCalendar files (RFC 5545): the one builder of every calendar the site hands out.
 
-UIDs depend only on the primary key and the site's domain, so a calendar that imports the whole
-programme and later a single session (or the same file again) updates events instead of
+The public programme and session files (`conferences.views`) and the files attached to the
+participants' e-mails (`registrations.emails.calendar_for`) all come from `build_calendar`.
+
+UIDs depend only on the primary key and the site's domain (the host of `SITE_URL`, never the
+host a file was fetched from), so a calendar that imports the whole programme, a single session
+and the attachment of a confirmation e-mail (or the same file again) updates events instead of
 duplicating them. Times are written in Europe/Berlin with a VTIMEZONE, not in UTC, so that
 calendars show the times printed in the programme.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 PRODID = "-//Tagungsbuero//Programm//DE"
 
 
-def session_uid(session, *, domain):
-    return f"session-{session.pk}@{domain}"
+def calendar_domain() -> str:
+    """The right-hand side of every UID: the host of SITE_URL (the address the e-mails link to).
+    Without a SITE_URL UIDs still agree between all files, on "localhost"."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def conference_uid(conference, *, domain):
-    return f"conference-{conference.pk}@{domain}"
+def session_uid(session) -> str:
+    return f"session-{session.pk}@{calendar_domain()}"
+
+
+def conference_uid(conference) -> str:
+    return f"conference-{conference.pk}@{calendar_domain()}"
+
+
+def site_url(obj) -> str:
+    """The absolute URL of a conference or session page under SITE_URL."""
+    return f"{settings.SITE_URL}{obj.get_absolute_url()}"
 
 
 def _location(conference, room=""):
@@ -64,10 +82,10 @@ def _finish(calendar, first, last):
     return calendar.to_ical()
 
 
-def session_event(session, *, conference, domain, url, stamp):
+def session_event(session, *, conference, url, stamp):
     tz = ZoneInfo(settings.TIME_ZONE)
     event = icalendar.Event()
-    event.add("uid", session_uid(session, domain=domain))
+    event.add("uid", session_uid(session))
     event.add("dtstamp", stamp)
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
@@ -79,10 +97,10 @@ def session_event(session, *, conference, domain, url, stamp):
     return event
 
 
-def conference_event(conference, *, domain, url, stamp):
+def conference_event(conference, *, url, stamp):
     tz = ZoneInfo(settings.TIME_ZONE)
     event = icalendar.Event()
-    event.add("uid", conference_uid(conference, domain=domain))
+    event.add("uid", conference_uid(conference))
     event.add("dtstamp", stamp)
     event.add("dtstart", conference.starts_at.astimezone(tz))
     event.add("dtend", conference.ends_at.astimezone(tz))
@@ -93,39 +111,50 @@ def conference_event(conference, *, domain, url, stamp):
     return event
 
 
-def programme_calendar(conference, sessions, *, domain, url_for):
-    """The whole programme as bytes; the conference itself when it has no sessions yet.
+def build_calendar(
+    conference,
+    sessions: Iterable,
+    *,
+    name: str,
+    with_conference: bool = False,
+    url_for: Callable[[object], str] = site_url,
+) -> bytes:
+    """`sessions` of `conference` (and, with `with_conference`, the conference itself first) as
+    the bytes of an iCalendar file named `name`.
 
-    `url_for(obj)` returns the absolute URL of a conference or session page; every session
-    needs its `roles` (with `speaker`) prefetched.
+    Every event's UID is `session_uid`/`conference_uid`, the same in every file. `url_for(obj)`
+    returns the absolute URL of a conference or session page (default: under SITE_URL). The
+    sessions' `roles` with their `speaker` and their `conference` are fetched here unless they
+    were prefetched.
     """
     stamp = timezone.now()
     sessions = list(sessions)
-    calendar = _calendar(_("Programm: %(title)s") % {"title": conference.title})
-    if sessions:
-        for session in sessions:
-            calendar.add_component(
-                session_event(
-                    session,
-                    conference=conference,
-                    domain=domain,
-                    url=url_for(session),
-                    stamp=stamp,
-                )
-            )
-    else:
+    prefetch_related_objects(sessions, "conference", "roles__speaker")
+    calendar = _calendar(name)
+    if with_conference:
+        calendar.add_component(conference_event(conference, url=url_for(conference), stamp=stamp))
+    for session in sessions:
         calendar.add_component(
-            conference_event(conference, domain=domain, url=url_for(conference), stamp=stamp)
+            session_event(session, conference=conference, url=url_for(session), stamp=stamp)
         )
     first = min([conference.starts_at, *(s.starts_at for s in sessions)])
     last = max([conference.ends_at, *(s.ends_at for s in sessions)])
     return _finish(calendar, first, last)
 
 
-def session_calendar(session, *, domain, url):
-    conference = session.conference
-    calendar = _calendar(session.title)
-    calendar.add_component(
-        session_event(session, conference=conference, domain=domain, url=url, stamp=timezone.now())
+def programme_calendar(conference, sessions, *, url_for=site_url) -> bytes:
+    """The whole programme; the conference itself when it has no sessions yet."""
+    sessions = list(sessions)
+    return build_calendar(
+        conference,
+        sessions,
+        name=_("Programm: %(title)s") % {"title": conference.title},
+        with_conference=not sessions,
+        url_for=url_for,
     )
-    return _finish(calendar, session.starts_at, session.ends_at)
+
+
+def session_calendar(session, *, url) -> bytes:
+    return build_calendar(
+        session.conference, [session], name=session.title, url_for=lambda _obj: url
+    )

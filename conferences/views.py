@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -159,13 +158,6 @@ def openstreetmap_url(conference):
     if conference.city not in conference.address:
         lines.append(conference.city)
     return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(lines)})
-
-
-def calendar_domain(request):
-    """The right-hand side of iCalendar UIDs: the site's canonical host (SITE_URL) when set, so
-    that UIDs do not change with the host name a file was fetched from; else the request's."""
-    site_url = getattr(settings, "SITE_URL", "")
-    return urlsplit(site_url).hostname or request.get_host().rsplit(":", 1)[0]
 
 
 # --- Views ----------------------------------------------------------------------------------
@@ -386,7 +378,6 @@ class ProgrammeCalendarView(ConferenceMixin, CalendarResponseMixin, View):
         content = ics.programme_calendar(
             self.conference,
             _programme_sessions(self.conference),
-            domain=calendar_domain(request),
             url_for=lambda obj: request.build_absolute_uri(obj.get_absolute_url()),
         )
         return self.calendar_response(content, f"{self.conference.slug}.ics")
@@ -396,7 +387,6 @@ class SessionCalendarView(CalendarResponseMixin, SessionDetailView):
     def get(self, request, *args, **kwargs):
         content = ics.session_calendar(
             self.session,
-            domain=calendar_domain(request),
             url=request.build_absolute_uri(self.session.get_absolute_url()),
         )
         return self.calendar_response(content, f"{self.conference.slug}-{self.session.pk}.ics")

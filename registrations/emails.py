@@ -297,43 +297,10 @@ def _context(email: SentEmail, registration: Registration) -> dict:
 
 def calendar_for(registration: Registration, programme: list[SessionBooking]) -> bytes:
     """The conference and the booked sessions as an iCalendar file (no private link in it:
-    calendars get synchronised to third parties)."""
-    from icalendar import Calendar, Event
+    calendars get synchronised to third parties). Built by the one builder of the public
+    calendar files, so each session has the same UID here and there."""
+    from conferences.ics import build_calendar
 
     conference = registration.conference
-    location = ", ".join(
-        part for part in (conference.venue_name, *conference.address.splitlines()) if part.strip()
-    )
-    calendar = Calendar()
-    calendar.add("prodid", "-//Tagungsbüro//Anmeldung//DE")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    stamp = timezone.now()
-
-    def event(uid, summary, starts_at, ends_at, where, description=""):
-        item = Event()
-        item.add("uid", f"{uid}-{registration.public_id}@tagungsbuero")
-        item.add("dtstamp", stamp)
-        item.add("dtstart", starts_at)
-        item.add("dtend", ends_at)
-        item.add("summary", summary)
-        item.add("location", where)
-        if description:
-            item.add("description", description)
-        calendar.add_component(item)
-
-    event(
-        f"conference-{conference.pk}",
-        conference.title,
-        conference.starts_at,
-        conference.ends_at,
-        location,
-        conference.motto,
-    )
-    for booking in programme:
-        if booking.status != SessionBooking.Status.BOOKED:
-            continue
-        session = booking.session
-        where = f"{session.room}, {location}" if session.room else location
-        event(f"session-{session.pk}", session.title, session.starts_at, session.ends_at, where)
-    return calendar.to_ical()
+    booked = [b.session for b in programme if b.status == SessionBooking.Status.BOOKED]
+    return build_calendar(conference, booked, name=conference.title, with_conference=True)

@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils import translation
 
 from conferences.models import Conference
-from tests.factories import ConferenceFactory, SessionFactory, SessionSpeakerFactory, SpeakerFactory
+from registrations import emails
+from registrations.models import SessionBooking
+from tests.factories import (
+    ConferenceFactory,
+    RegistrationFactory,
+    SessionBookingFactory,
+    SessionFactory,
+    SessionSpeakerFactory,
+    SpeakerFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,14 +149,96 @@ def test_uids_are_stable_and_shared_by_programme_and_session_files(client, confe
     assert [str(e["UID"]) for e in single] == [first[0]]
 
 
-def test_uids_fall_back_to_the_request_host_without_a_site_url(client, conference, settings):
-    settings.SITE_URL = ""
+def test_uids_take_the_site_url_host_whatever_host_served_the_file(client, conference, settings):
+    settings.SITE_URL = "https://tagung.example.org"
     session = conference.sessions.get(kind="keynote")
 
     response = client.get(reverse("conferences:programme_ics", kwargs={"slug": "kassel-2031"}))
 
     uids = [str(e["UID"]) for e in _calendar(response).walk("VEVENT")]
-    assert uids[0] == f"session-{session.pk}@testserver"
+    assert uids[0] == f"session-{session.pk}@tagung.example.org"
+
+
+def _attachment(conference, sessions, **booking):
+    """The calendar attached to a participant's e-mail, for bookings of `sessions`."""
+    registration = RegistrationFactory(conference=conference)
+    bookings = [
+        SessionBookingFactory(registration=registration, session=session, **booking)
+        for session in sessions
+    ]
+    return emails.calendar_for(registration, bookings)
+
+
+def test_email_attachment_and_public_files_share_each_sessions_uid(client, conference, settings):
+    settings.SITE_URL = "https://tagung.example.org"
+    keynote, workshop = conference.sessions.order_by("starts_at")
+    programme_url = reverse("conferences:programme_ics", kwargs={"slug": "kassel-2031"})
+    session_url = reverse(
+        "conferences:session_ics", kwargs={"slug": "kassel-2031", "pk": workshop.pk}
+    )
+
+    attached = icalendar.Calendar.from_ical(_attachment(conference, [keynote, workshop]))
+    programme = _calendar(client.get(programme_url))
+    single = _calendar(client.get(session_url))
+
+    def uids(calendar):
+        return [str(e["UID"]) for e in calendar.walk("VEVENT")]
+
+    assert uids(attached) == [
+        f"conference-{conference.pk}@tagung.example.org",
+        f"session-{keynote.pk}@tagung.example.org",
+        f"session-{workshop.pk}@tagung.example.org",
+    ]
+    assert uids(programme) == uids(attached)[1:]
+    assert uids(single) == uids(attached)[2:]
+
+
+def test_importing_attachment_and_programme_gives_each_event_once(client, conference):
+    keynote, workshop = conference.sessions.order_by("starts_at")
+    attached = icalendar.Calendar.from_ical(_attachment(conference, [workshop]))
+    programme = _calendar(
+        client.get(reverse("conferences:programme_ics", kwargs={"slug": "kassel-2031"}))
+    )
+
+    imported = {}
+    for event in [*attached.walk("VEVENT"), *programme.walk("VEVENT")]:
+        imported[str(event["UID"])] = str(event["SUMMARY"])
+
+    assert sorted(imported.values()) == sorted(
+        ["Regionalkonferenz Kassel", keynote.title, workshop.title]
+    )
+
+
+def test_email_attachment_carries_berlin_wall_clock_times_in_winter_and_summer(conference):
+    keynote, workshop = conference.sessions.order_by("starts_at")
+
+    raw = _attachment(conference, [keynote, workshop])
+
+    calendar = icalendar.Calendar.from_ical(raw)
+    events = calendar.walk("VEVENT")
+    # 29 March 2031 is still CET (+1), 31 March already CEST (+2): the local times stay as
+    # printed in the programme, the offsets come from the VTIMEZONE.
+    assert b"DTSTART;TZID=Europe/Berlin:20310329T093000\r\n" in raw
+    assert b"DTSTART;TZID=Europe/Berlin:20310331T133000\r\n" in raw
+    assert b"DTEND;TZID=Europe/Berlin:20310331T150000\r\n" in raw
+    assert [e.decoded("DTSTART").utcoffset() for e in events[1:]] == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+    ]
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    assert {tz.name for tz in calendar.walk("VTIMEZONE")[0].subcomponents} == {
+        "STANDARD",
+        "DAYLIGHT",
+    }
+
+
+def test_email_attachment_leaves_out_sessions_not_booked(conference):
+    _keynote, workshop = conference.sessions.order_by("starts_at")
+
+    raw = _attachment(conference, [workshop], status=SessionBooking.Status.WAITLISTED)
+
+    events = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == ["Regionalkonferenz Kassel"]
 
 
 def test_session_calendar_holds_that_session_only(client, conference):
