@@ -4,6 +4,15 @@ from django.utils import translation
 from tests.factories import SuperuserFactory
 
 
+def pytest_configure(config):
+    """Users in tests get a cheap password hash: the production hasher (PBKDF2, a million
+    rounds) took about a second per user factory call on a busy machine. No test is about the
+    hash's strength."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _keep_migration_data(django_db_serialized_rollback):
     """Every transactional test (races, live server) restores what the data migrations
