@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
-from registrations import emails, services
+from registrations import mail as emails
+from registrations import services
 from registrations.models import Registration, SentEmail
 from tests.factories import WorkshopFactory
 
@@ -154,7 +155,7 @@ def test_failing_mail_server_keeps_the_registration_and_queues_a_retry(
     settings.TASKS = DATABASE_TASKS
     registration = register(conference)
 
-    with caplog.at_level(logging.WARNING, logger="registrations.emails"):
+    with caplog.at_level(logging.WARNING, logger="registrations.mail"):
         run_worker()
 
     registration.refresh_from_db()
