@@ -149,6 +149,39 @@ def test_waitlisted_sessions_are_marked_in_the_programme(conference, workshops, 
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes connections
+def test_worker_sends_the_queued_email_and_records_it_as_sent(conference, register, settings):
+    settings.TASKS = DATABASE_TASKS
+    registration = register(conference)
+    queued = DBTaskResult.objects.get()
+
+    run_worker()
+
+    email = SentEmail.objects.get()
+    assert queued.task_path == "registrations.mail.delivery.send_email"
+    assert (email.kind, email.status, email.attempts) == (
+        Kind.CONFIRM_ADDRESS,
+        SentEmail.Status.SENT,
+        1,
+    )
+    assert [message.to for message in mail.outbox] == [[registration.email]]
+    assert DBTaskResult.objects.get().return_value == "sent"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_task_rows_queued_under_the_old_task_path_still_send(conference, register, settings):
+    # Rows written by the release before the mail package name `registrations.tasks`.
+    settings.TASKS = DATABASE_TASKS
+    register(conference)
+    DBTaskResult.objects.update(task_path="registrations.tasks.send_email")
+
+    run_worker()
+
+    email = SentEmail.objects.get()
+    assert email.status == SentEmail.Status.SENT
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes connections
 def test_failing_mail_server_keeps_the_registration_and_queues_a_retry(
     conference, register, settings, failing_mail_server, caplog
 ):
