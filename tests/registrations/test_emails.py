@@ -86,6 +86,61 @@ def test_every_kind_of_email_is_text_and_html_signed_with_the_organisers_contact
 
 
 @pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_of_email_reads_in_english_for_an_english_registration(
+    conference, workshops, register, run, kind
+):
+    first, _parallel, _later = workshops
+    registration = register(
+        conference, language="en", session_ids=[first], first_name="Aylin", last_name="Demir"
+    )
+    run(services.confirm_email, registration=registration)
+    mail.outbox.clear()
+
+    run(
+        lambda: emails.queue_email(
+            registration=registration, kind=kind, context={"session_ids": [first.pk]}
+        )
+    )
+
+    [message] = mail.outbox
+    for body in (message.body, message.alternatives[0][0]):
+        assert "Dear Aylin Demir," in body
+        assert "Kind regards" in body
+        # No German left over, and no value a template could not fill (e.g. a waiting-list
+        # place of someone who got a seat before the e-mail went out).
+        for german in ("Guten Tag", "Uhr", "Ihre Programmpunkte", "None"):
+            assert german not in body
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.parametrize(
+    ("language", "venue", "suffix"), [("de", "Ort", " Uhr"), ("en", "Venue", "")]
+)
+def test_programme_names_the_venue_and_each_session_with_weekday_and_times(
+    conference, workshops, register, run, language, venue, suffix
+):
+    first, _parallel, _later = workshops
+    registration = register(conference, language=language, session_ids=[first])
+    mail.outbox.clear()
+
+    run(services.confirm_email, registration=registration)
+
+    [message] = mail.outbox
+    with translation.override(language):
+        start = date_format(timezone.localtime(first.starts_at), "SESSION_START_FORMAT")
+    end = f"{timezone.localtime(first.ends_at):%H:%M}"
+    assert f"- {start}–{end}{suffix}: Workshop Ankommen (Raum 1)\n" in message.body
+    assert (
+        f"<li>{start}–{end}{suffix}: Workshop Ankommen (Raum 1)</li>"
+        in (message.alternatives[0][0])
+    )
+    assert f"\n{venue}: Kongress Palais Kassel, Holger-Börner-Platz 1, 34119 Kassel\n" in (
+        message.body
+    )
+
+
+@pytest.mark.usefixtures("immediate_tasks")
 def test_plain_text_is_not_html_escaped_but_html_is(conference, register):
     register(conference, first_name="Seán", last_name="O'Neill & Partner")
 
