@@ -1,10 +1,15 @@
 """Pure decisions about registrations that several callers share: no queries, no writes.
 
-Forms, services, the admin, management commands and seeds call these; each rule is written
-here once.
+Forms, services, the admin, management commands, seeds and the e-mails call these; each rule is
+written here once.
 """
 
 import unicodedata
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from .models import Registration
 
 # Bidirectional embeddings, overrides and isolates can reorder what a name badge or a list
 # shows; they are format characters (Cf) that no name needs. Zero-width (non-)joiners, which
@@ -28,3 +33,26 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
         if unicodedata.category(char) in UNSAFE_CATEGORIES or char in BIDI_CONTROLS:
             return "control_characters"
     return None
+
+
+# Registrations that hold or wait for a place before their e-mail address is confirmed.
+UNCONFIRMED = (
+    Registration.Status.PENDING,
+    Registration.Status.WAITLISTED,
+    Registration.Status.AWAITING_APPROVAL,
+)
+
+
+def confirmation_deadline(registration: Registration) -> datetime:
+    """Until when an unconfirmed registration may be confirmed."""
+    return registration.created_at + timedelta(hours=settings.REGISTRATION_CONFIRMATION_HOURS)
+
+
+def is_overdue(registration: Registration, moment: datetime) -> bool:
+    """Whether an unconfirmed registration missed its confirmation deadline at `moment` (and is
+    to be expired). Confirmed addresses and cancelled registrations are never overdue."""
+    return (
+        registration.status in UNCONFIRMED
+        and registration.email_confirmed_at is None
+        and confirmation_deadline(registration) <= moment
+    )

@@ -1,12 +1,11 @@
-"""Background work of registrations, run by the task queue (worker: `manage.py db_worker`)."""
+"""The e-mail task's old address, kept for task rows queued before the mail package.
 
-from django_tasks import task
+Queued task rows store the task's dotted path. Rows written by the previous release say
+`registrations.tasks.send_email` (a retry can wait hours with backoff), so this alias lets the
+worker run them. Delete this module in the release after next, once no READY `DBTaskResult`
+has that `task_path`. Nothing imports it; new rows point to `registrations.mail.delivery`.
+"""
 
+from registrations.mail.delivery import send_email
 
-@task()
-def send_email(email_id: int) -> str:
-    """Send one recorded e-mail (`SentEmail`); failures are recorded and retried by `deliver`,
-    so the task itself does not fail."""
-    from .emails import deliver
-
-    return deliver(email_id)
+__all__ = ["send_email"]

@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
-from registrations import emails, services
+from registrations import mail as emails
+from registrations import services
 from registrations.models import Registration, SentEmail
 from tests.factories import WorkshopFactory
 
@@ -85,6 +86,61 @@ def test_every_kind_of_email_is_text_and_html_signed_with_the_organisers_contact
 
 
 @pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_kind_of_email_reads_in_english_for_an_english_registration(
+    conference, workshops, register, run, kind
+):
+    first, _parallel, _later = workshops
+    registration = register(
+        conference, language="en", session_ids=[first], first_name="Aylin", last_name="Demir"
+    )
+    run(services.confirm_email, registration=registration)
+    mail.outbox.clear()
+
+    run(
+        lambda: emails.queue_email(
+            registration=registration, kind=kind, context={"session_ids": [first.pk]}
+        )
+    )
+
+    [message] = mail.outbox
+    for body in (message.body, message.alternatives[0][0]):
+        assert "Dear Aylin Demir," in body
+        assert "Kind regards" in body
+        # No German left over, and no value a template could not fill (e.g. a waiting-list
+        # place of someone who got a seat before the e-mail went out).
+        for german in ("Guten Tag", "Uhr", "Ihre Programmpunkte", "None"):
+            assert german not in body
+
+
+@pytest.mark.usefixtures("immediate_tasks")
+@pytest.mark.parametrize(
+    ("language", "venue", "suffix"), [("de", "Ort", " Uhr"), ("en", "Venue", "")]
+)
+def test_programme_names_the_venue_and_each_session_with_weekday_and_times(
+    conference, workshops, register, run, language, venue, suffix
+):
+    first, _parallel, _later = workshops
+    registration = register(conference, language=language, session_ids=[first])
+    mail.outbox.clear()
+
+    run(services.confirm_email, registration=registration)
+
+    [message] = mail.outbox
+    with translation.override(language):
+        start = date_format(timezone.localtime(first.starts_at), "SESSION_START_FORMAT")
+    end = f"{timezone.localtime(first.ends_at):%H:%M}"
+    assert f"- {start}–{end}{suffix}: Workshop Ankommen (Raum 1)\n" in message.body
+    assert (
+        f"<li>{start}–{end}{suffix}: Workshop Ankommen (Raum 1)</li>"
+        in (message.alternatives[0][0])
+    )
+    assert f"\n{venue}: Kongress Palais Kassel, Holger-Börner-Platz 1, 34119 Kassel\n" in (
+        message.body
+    )
+
+
+@pytest.mark.usefixtures("immediate_tasks")
 def test_plain_text_is_not_html_escaped_but_html_is(conference, register):
     register(conference, first_name="Seán", last_name="O'Neill & Partner")
 
@@ -148,13 +204,46 @@ def test_waitlisted_sessions_are_marked_in_the_programme(conference, workshops, 
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes connections
+def test_worker_sends_the_queued_email_and_records_it_as_sent(conference, register, settings):
+    settings.TASKS = DATABASE_TASKS
+    registration = register(conference)
+    queued = DBTaskResult.objects.get()
+
+    run_worker()
+
+    email = SentEmail.objects.get()
+    assert queued.task_path == "registrations.mail.delivery.send_email"
+    assert (email.kind, email.status, email.attempts) == (
+        Kind.CONFIRM_ADDRESS,
+        SentEmail.Status.SENT,
+        1,
+    )
+    assert [message.to for message in mail.outbox] == [[registration.email]]
+    assert DBTaskResult.objects.get().return_value == "sent"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_task_rows_queued_under_the_old_task_path_still_send(conference, register, settings):
+    # Rows written by the release before the mail package name `registrations.tasks`.
+    settings.TASKS = DATABASE_TASKS
+    register(conference)
+    DBTaskResult.objects.update(task_path="registrations.tasks.send_email")
+
+    run_worker()
+
+    email = SentEmail.objects.get()
+    assert email.status == SentEmail.Status.SENT
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes connections
 def test_failing_mail_server_keeps_the_registration_and_queues_a_retry(
     conference, register, settings, failing_mail_server, caplog
 ):
     settings.TASKS = DATABASE_TASKS
     registration = register(conference)
 
-    with caplog.at_level(logging.WARNING, logger="registrations.emails"):
+    with caplog.at_level(logging.WARNING, logger="registrations.mail"):
         run_worker()
 
     registration.refresh_from_db()

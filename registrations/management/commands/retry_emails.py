@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from registrations.emails import retry_due_emails
+from registrations.mail import retry_due_emails
 
 
 class Command(BaseCommand):
