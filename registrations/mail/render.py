@@ -17,7 +17,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from conferences.ics import build_calendar
-
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.rules import confirmation_deadline
 from registrations.selectors import waitlist_position
