@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from conferences.models import Conference
-from registrations import emails
+from registrations import mail
 from registrations.models import SessionBooking
 from tests.factories import (
     ConferenceFactory,
@@ -166,7 +166,7 @@ def _attachment(conference, sessions, **booking):
         SessionBookingFactory(registration=registration, session=session, **booking)
         for session in sessions
     ]
-    return emails.calendar_for(registration, bookings)
+    return mail.calendar_for(registration, bookings)
 
 
 def test_email_attachment_and_public_files_share_each_sessions_uid(client, conference, settings):
