@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "django_ratelimit",
     "conferences",
     "registrations",
     "seeds",
@@ -115,13 +116,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits are shared through it; use Redis in production) ----------------------
+# --- Cache (rate limits are counted in it; use Redis in production) --------------------------
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 elif env.str("REDIS_URL", default=""):
     CACHES = {"default": env.cache("REDIS_URL")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit 4.1 lists django-redis as the Redis backend it supports; Django's own
+    # RedisCache (what REDIS_URL gives) increments atomically as well.
+    "django_ratelimit.W001",
+]
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # The local default: every process counts for itself (a laptop runs one). Production
+    # sets REDIS_URL, so that the workers share the counts.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- E-mail ----------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587 ; in DEBUG the default prints
@@ -206,12 +216,10 @@ DEMO_ADMIN_USERNAME = env.str("DEMO_ADMIN_USERNAME", default="orga")
 REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default=3)
 # How long a registration form stays valid after it was shown.
 REGISTRATION_FORM_MAX_AGE_SECONDS = env.int("REGISTRATION_FORM_MAX_AGE_SECONDS", default=86400)
-# The blank registration form is rendered once per programme and language and cached this long.
-REGISTRATION_FORM_CACHE_SECONDS = env.int("REGISTRATION_FORM_CACHE_SECONDS", default=300)
-# How long a process reuses the conference and its bookable sessions it read for the
-# registration page (seats shown a moment old; every registration is checked under lock).
-REGISTRATION_READ_CACHE_SECONDS = env.float("REGISTRATION_READ_CACHE_SECONDS", default=1.0)
-REGISTRATION_RATE_LIMIT_ENABLED = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
+# Rate limits (django-ratelimit, counted in the default cache, see registrations.ratelimit).
+RATELIMIT_ENABLE = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
+RATELIMIT_FAIL_OPEN = True  # a cache that cannot count lets requests through
+RATELIMIT_IP_META_KEY = "registrations.ratelimit.client_address"
 # Rates: "<count>/<period>", period s, m, h or d with an optional multiple ("30/10m").
 # Many people of one public body may register from one address (NAT): keep the per-IP rate high.
 REGISTRATION_RATE_LIMIT_IP = env.str("REGISTRATION_RATE_LIMIT_IP", default="30/10m")

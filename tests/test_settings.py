@@ -82,16 +82,23 @@ def test_production_starts_with_a_real_secret_key():
     assert (result.returncode, result.stderr) == (0, "")
 
 
+def test_checks_pass_with_the_local_defaults():
+    result = _manage("check", "--fail-level", "WARNING")
+
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_checks_refuse_a_cache_that_cannot_count_rate_limits(tmp_path):
+    result = _manage("check", CACHE_URL=f"filecache://{tmp_path}")
+
+    assert result.returncode == 1
+    assert "django_ratelimit.E003" in result.stderr
+
+
 def test_suite_runs_on_the_expected_database(db):
     expected = os.environ.get("EXPECT_DB_VENDOR", "sqlite")
 
     assert connection.vendor == expected
-
-
-def test_german_is_the_default_language_and_english_the_second():
-    assert settings.LANGUAGE_CODE == "de"
-    assert [code for code, _name in settings.LANGUAGES] == ["de", "en"]
-    assert settings.TIME_ZONE == "Europe/Berlin"
 
 
 @pytest.mark.skipif(
