@@ -101,18 +101,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection is checked (`SELECT 1`) before the first query of a request, so a
+    # connection the server closed meanwhile is replaced instead of failing the request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that costs no round trip (config/postgresql).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        # Parameters bound by the server and statements run often prepared (psycopg prepares
-        # one after its 5th run on a connection): PostgreSQL then skips parsing and planning,
-        # about half its CPU for the statements of a registration. Turn off behind a pooler in
-        # transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": 5}
-        )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=False
+):
+    # Opt-in: the server binds parameters and keeps statements run often prepared (less CPU
+    # per statement). Off by default: a pooler in transaction mode (PgBouncer before 1.21, and
+    # later ones without max_prepared_statements) hands the next transaction another server
+    # connection, where the prepared statement does not exist.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
