@@ -99,6 +99,18 @@ def _field_errors(response, field):
     ]
 
 
+def _summary_errors(response):
+    """The entries of the error summary at the top of the form, in order."""
+    html = response.content.decode()
+    summary = re.search(r'<div [^>]*id="error-summary">(.*?)</div>', html, re.S)
+    if not summary:
+        return []
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", entry)).strip()
+        for entry in re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
+    ]
+
+
 def _manage_url(registration, name="manage"):
     return reverse(
         f"registrations:{name}",
@@ -412,9 +424,17 @@ def test_register_conference_filled_while_the_form_was_open(client):
 
     response = _register(client, conference, form_token=token)
 
+    html = response.content.decode()
     assert response.status_code == 200
     assert Registration.objects.count() == 0
-    assert "sind alle Plätze der Konferenz vergeben worden" in response.content.decode()
+    # An error about no field: once, at the top of the form, in the error summary.
+    assert _summary_errors(response) == [
+        "Während Sie das Formular ausgefüllt haben, sind alle Plätze der Konferenz vergeben "
+        "worden. Wenn Sie das Formular erneut absenden, kommen Sie auf die Warteliste."
+    ]
+    assert html.count("sind alle Plätze der Konferenz vergeben worden") == 1
+    assert html.index('id="error-summary"') < html.index('name="first_name"')
+    assert 'value="Zaeri-Esfahani"' in html
     assert "Alle Plätze sind vergeben" in _page_text(response)
 
     renewed = re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
@@ -760,6 +780,57 @@ def test_manage_sessions_full_forum_is_reported_beside_the_slot(client, conferen
     assert response.status_code == 200
     assert _field_errors(response, slot)[0].startswith("Während Sie das Formular ausgefüllt haben")
     assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
+
+
+def test_manage_sessions_refused_for_no_field_says_so_at_the_top_and_keeps_the_choice(
+    client, conference
+):
+    start = conference.starts_at + timedelta(hours=2)
+    old = WorkshopFactory(conference=conference, starts_at=start)
+    new = WorkshopFactory(conference=conference, starts_at=start)
+    registration = _registered(conference, session_ids=[old.pk])
+    slot = _slot(conference, new)
+    Conference.objects.filter(pk=conference.pk).update(
+        starts_at=timezone.now() - timedelta(hours=1)
+    )
+
+    response = client.post(_manage_url(registration, "manage_sessions"), {slot: str(new.pk)})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert _summary_errors(response) == [
+        "Die Konferenz hat bereits begonnen. Bitte wenden Sie sich an das Organisationsteam."
+    ]
+    assert re.search(rf'value="{new.pk}"[^>]*checked', html)
+    assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
+
+
+def _manage_queries(client, registration):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for name in ("manage", "manage_data", "manage_sessions", "manage_consents", "cancel"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(_manage_url(registration, name))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_manage_pages_queries_do_not_grow_with_the_programme():
+    small = ConferenceFactory(capacity=50)
+    one = WorkshopFactory(conference=small)
+    large = ConferenceFactory(capacity=50)
+    forums = [
+        WorkshopFactory(conference=large, starts_at=large.starts_at + timedelta(hours=3 * h))
+        for h in range(12)
+    ]
+    few = _registered(small, email="wenig@example.org", session_ids=[one.pk])
+    many = _registered(large, email="viel@example.org", session_ids=[f.pk for f in forums[:6]])
+    from django.test import Client
+
+    assert _manage_queries(Client(), few) == _manage_queries(Client(), many)
 
 
 def _consents(registration):
