@@ -443,7 +443,9 @@ class LostLinkForm(forms.Form):
 
 
 def add_service_error(form, error, *, message=None):
-    """Attach a `services.RegistrationError` to the field it is about (or to the whole form)."""
+    """Attach a `services.RegistrationError` to the field it is about. A refusal about no field
+    of this form ("conference_full_changed", "started", a lock that timed out) goes to the whole
+    form: the error summary shows it at the top, and everything typed stays."""
     target = None
     if error.field == "sessions" and isinstance(form, SessionChoiceMixin):
         fields = (form.field_for_session(pk) for pk in getattr(error, "session_ids", None) or ())
