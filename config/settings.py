@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "django_ratelimit",
     "conferences",
     "registrations",
     "seeds",
@@ -100,28 +101,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection is checked (`SELECT 1`) before the first query of a request, so a
+    # connection the server closed meanwhile is replaced instead of failing the request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with a health check that costs no round trip (config/postgresql).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        # Parameters bound by the server and statements run often prepared (psycopg prepares
-        # one after its 5th run on a connection): PostgreSQL then skips parsing and planning,
-        # about half its CPU for the statements of a registration. Turn off behind a pooler in
-        # transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": 5}
-        )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=False
+):
+    # Opt-in: the server binds parameters and keeps statements run often prepared (less CPU
+    # per statement). Off by default: a pooler in transaction mode (PgBouncer before 1.21, and
+    # later ones without max_prepared_statements) hands the next transaction another server
+    # connection, where the prepared statement does not exist.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits are shared through it; use Redis in production) ----------------------
+# --- Cache (rate limits are counted in it; use Redis in production) --------------------------
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 elif env.str("REDIS_URL", default=""):
     CACHES = {"default": env.cache("REDIS_URL")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit 4.1 lists django-redis as the Redis backend it supports; Django's own
+    # RedisCache (what REDIS_URL gives) increments atomically as well.
+    "django_ratelimit.W001",
+]
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # The local default: every process counts for itself (a laptop runs one). Production
+    # sets REDIS_URL, so that the workers share the counts.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # --- E-mail ----------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587 ; in DEBUG the default prints
@@ -206,12 +217,10 @@ DEMO_ADMIN_USERNAME = env.str("DEMO_ADMIN_USERNAME", default="orga")
 REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", default=3)
 # How long a registration form stays valid after it was shown.
 REGISTRATION_FORM_MAX_AGE_SECONDS = env.int("REGISTRATION_FORM_MAX_AGE_SECONDS", default=86400)
-# The blank registration form is rendered once per programme and language and cached this long.
-REGISTRATION_FORM_CACHE_SECONDS = env.int("REGISTRATION_FORM_CACHE_SECONDS", default=300)
-# How long a process reuses the conference and its bookable sessions it read for the
-# registration page (seats shown a moment old; every registration is checked under lock).
-REGISTRATION_READ_CACHE_SECONDS = env.float("REGISTRATION_READ_CACHE_SECONDS", default=1.0)
-REGISTRATION_RATE_LIMIT_ENABLED = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
+# Rate limits (django-ratelimit, counted in the default cache, see registrations.ratelimit).
+RATELIMIT_ENABLE = env.bool("REGISTRATION_RATE_LIMIT_ENABLED", default=True)
+RATELIMIT_FAIL_OPEN = True  # a cache that cannot count lets requests through
+RATELIMIT_IP_META_KEY = "registrations.ratelimit.client_address"
 # Rates: "<count>/<period>", period s, m, h or d with an optional multiple ("30/10m").
 # Many people of one public body may register from one address (NAT): keep the per-IP rate high.
 REGISTRATION_RATE_LIMIT_IP = env.str("REGISTRATION_RATE_LIMIT_IP", default="30/10m")

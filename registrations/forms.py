@@ -6,8 +6,6 @@ Forms validate what a person typed; whether a seat is free is decided by `servic
 
 import time
 import unicodedata
-from dataclasses import dataclass, field
-from functools import cache, cached_property, partial
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
@@ -17,18 +15,16 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
-from django.utils.functional import lazy
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from conferences.models import Conference
 
-from .field_cache import CachedField
 from .models import Consent, Registration
 from .rules import text_problem
 from .services import PARTICIPANT_FIELDS
+from .session_forms import SessionChoiceMixin
 
 MULTILINE_FIELDS = {"accessibility_needs"}
 
@@ -67,136 +63,6 @@ def privacy_url(conference=None):
         return conference.get_absolute_url() if conference else "/"
 
 
-# --- Sessions: one radio group per time slot ---------------------------------------------------
-
-
-@dataclass
-class Slot:
-    """Bookable sessions that overlap in time; a person can attend one of them."""
-
-    starts_at: object
-    ends_at: object
-    sessions: list = field(default_factory=list)
-
-    @cached_property
-    def field_name(self):
-        return "slot_" + timezone.localtime(self.starts_at).strftime("%Y%m%d%H%M")
-
-    @property
-    def label(self):
-        """Formatted when it is shown: a form that is only validated never needs it."""
-        return _lazy_slot_label(self.starts_at, self.ends_at)
-
-
-def _slot_label(starts_at, ends_at):
-    start = timezone.localtime(starts_at)
-    end = timezone.localtime(ends_at)
-    return _("%(day)s, %(start)s bis %(end)s Uhr") % {
-        "day": formats.date_format(start, "LONG_DATE_FORMAT"),
-        "start": formats.time_format(start, "H:i"),
-        "end": formats.time_format(end, "H:i"),
-    }
-
-
-_lazy_slot_label = lazy(_slot_label, str)
-
-
-def group_into_slots(sessions):
-    """Sessions sorted by start, grouped so that overlapping ones share a slot."""
-    slots = []
-    for session in sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.pk)):
-        if slots and session.starts_at < slots[-1].ends_at:
-            slots[-1].sessions.append(session)
-            slots[-1].ends_at = max(slots[-1].ends_at, session.ends_at)
-        else:
-            slots.append(Slot(session.starts_at, session.ends_at, [session]))
-    return slots
-
-
-def is_full(session):
-    return session.capacity is not None and session.seats_taken >= session.capacity
-
-
-def full_session_ids(sessions):
-    return sorted(session.pk for session in sessions if is_full(session))
-
-
-def session_option_label(session, *, booked_ids=frozenset()):
-    parts = [session.title]
-    if session.room:
-        parts.append(session.room)
-    title = " · ".join(parts)
-    if session.pk in booked_ids:
-        state = _("Ihr Platz")
-    elif session.capacity is None:
-        state = _("ohne Platzbegrenzung")
-    elif is_full(session):
-        state = _("ausgebucht – Warteliste")
-    else:
-        left = session.capacity - session.seats_taken
-        state = ngettext("noch %(n)d Platz frei", "noch %(n)d Plätze frei", left) % {"n": left}
-    return f"{title} – {state}"
-
-
-class SessionChoiceMixin:
-    """Adds a radio group (with "keine Auswahl") per slot of the conference's bookable sessions."""
-
-    def add_slot_fields(self, sessions, *, booked_ids=frozenset()):
-        self.slots = group_into_slots(sessions)
-        self.sessions_by_id = {s.pk: s for s in sessions}
-        self.booked_ids = frozenset(booked_ids)
-        for slot in self.slots:
-            self.fields[slot.field_name] = forms.TypedChoiceField(
-                label=slot.label,
-                required=False,
-                coerce=int,
-                empty_value=None,
-                widget=forms.RadioSelect,
-                choices=self._slot_choices(slot),
-            )
-            initial = [s.pk for s in slot.sessions if s.pk in self.booked_ids]
-            self.initial.setdefault(slot.field_name, initial[0] if initial else "")
-
-    def _slot_choices(self, slot, label=None):
-        label = label or partial(session_option_label, booked_ids=self.booked_ids)
-        return [("", _("keine Auswahl"))] + [(s.pk, label(s)) for s in slot.sessions]
-
-    def use_label_placeholders(self, placeholder):
-        """Label every session option `placeholder(session)` (see views: the cached form)."""
-        for slot in self.slots:
-            self.fields[slot.field_name].choices = self._slot_choices(slot, placeholder)
-
-    def slots_signature(self):
-        """What the rendered radio groups depend on besides the option labels."""
-        return [(slot.field_name, [s.pk for s in slot.sessions]) for slot in self.slots]
-
-    def refresh_sessions(self, sessions):
-        """Show the seats as they are now (after a session filled while the form was open)."""
-        self.sessions_by_id = {s.pk: s for s in sessions}
-        for slot in self.slots:
-            slot.sessions = [self.sessions_by_id.get(s.pk, s) for s in slot.sessions]
-            self.fields[slot.field_name].choices = self._slot_choices(slot)
-
-    def slot_field_names(self):
-        return [slot.field_name for slot in self.slots]
-
-    def chosen_session_ids(self):
-        return [
-            self.cleaned_data[name]
-            for name in self.slot_field_names()
-            if self.cleaned_data.get(name) is not None
-        ]
-
-    def field_for_session(self, session_id):
-        for slot in self.slots:
-            if any(s.pk == session_id for s in slot.sessions):
-                return slot.field_name
-        return None
-
-    def full_session_ids(self):
-        return full_session_ids(self.sessions_by_id.values())
-
-
 # --- Participant data --------------------------------------------------------------------------
 
 
@@ -207,9 +73,9 @@ class ParticipantForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        base_fields = _participant_base_fields()
+        model_fields = forms.fields_for_model(Registration, fields=self.participant_fields)
         for name in self.participant_fields:
-            self.fields[name] = _own_copy(base_fields[name])
+            self.fields[name] = self.adapt(name, model_fields[name])
 
     @staticmethod
     def adapt(name, formfield):
@@ -276,21 +142,6 @@ class ParticipantForm(forms.Form):
         )
 
 
-def _own_copy(formfield):
-    """A copy of `formfield` for one form, made by Django's `Field.__deepcopy__` (widget and its
-    attributes, error messages, validators) without `ChoiceField`'s deep copy of the choices:
-    they are never changed in place (a form that needs others assigns new ones), and copying
-    their translated labels was the largest part of building a registration form."""
-    return forms.Field.__deepcopy__(formfield, {})
-
-
-@cache
-def _participant_base_fields():
-    """The model's form fields, adapted once per process (building them is not free)."""
-    model_fields = forms.fields_for_model(Registration, fields=PARTICIPANT_FIELDS)
-    return {name: ParticipantForm.adapt(name, model_fields[name]) for name in PARTICIPANT_FIELDS}
-
-
 def _helper(submit_label, *, css_class=""):
     helper = FormHelper()
     helper.form_method = "post"
@@ -335,20 +186,6 @@ def add_optional_consent_fields(form, *, given=frozenset()):
         )
 
 
-def make_form_token(conference, sessions, *, started):
-    """The signed snapshot a registration form carries (see `RegistrationForm`)."""
-    return signing.dumps(
-        {
-            "c": conference.pk,
-            "t": started,
-            "fs": full_session_ids(sessions),
-            "fc": conference.is_full,
-        },
-        salt=FORM_TOKEN_SALT,
-        compress=True,
-    )
-
-
 class RegistrationForm(SessionChoiceMixin, ParticipantForm):
     """The one form a person fills in to register.
 
@@ -377,12 +214,8 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         self.token_payload = None
         if not self.is_bound:
             self.initial["form_token"] = self.make_token(started=time.time())
-
-    @cached_property
-    def helper(self):
-        """The crispy layout, built only when the form is rendered (not for a valid POST)."""
-        helper = _helper(_("Verbindlich anmelden"))
-        helper.layout = Layout(
+        self.helper = _helper(_("Verbindlich anmelden"))
+        self.helper.layout = Layout(
             HTML(
                 format_html(
                     '<p class="small">{}</p>',
@@ -392,18 +225,13 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
                     ),
                 )
             ),
-            *self.participant_layout(CachedField),
+            *self.participant_layout(),
             *self._sessions_layout(),
-            self.needs_layout(CachedField),
-            Fieldset(_("Einwilligungen"), *map(CachedField, self.CONSENT_FIELDS)),
-            Div(
-                CachedField(HONEYPOT_FIELD),
-                css_class="visually-hidden",
-                aria_hidden="true",
-            ),
-            CachedField("form_token"),
+            self.needs_layout(),
+            Fieldset(_("Einwilligungen"), *self.CONSENT_FIELDS),
+            Div(Field(HONEYPOT_FIELD), css_class="visually-hidden", aria_hidden="true"),
+            "form_token",
         )
-        return helper
 
     def _add_consent_fields(self):
         self.fields["consent_privacy"] = forms.BooleanField(
@@ -438,19 +266,28 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
                         ),
                     )
                 ),
-                *map(CachedField, self.slot_field_names()),
+                *self.slot_field_names(),
             )
         ]
 
     def refresh(self, conference, sessions):
-        """Show the conference and its seats as they are now (`refresh_sessions`)."""
+        """Show the conference and its seats as they are now (`show_sessions`)."""
         self.conference = conference
-        self.refresh_sessions(sessions)
+        self.show_sessions(sessions)
 
     # The signed snapshot ------------------------------------------------------------------
 
     def make_token(self, *, started):
-        return make_form_token(self.conference, self.sessions_by_id.values(), started=started)
+        return signing.dumps(
+            {
+                "c": self.conference.pk,
+                "t": started,
+                "fs": self.full_session_ids(),
+                "fc": self.conference.is_full,
+            },
+            salt=FORM_TOKEN_SALT,
+            compress=True,
+        )
 
     def renew_token(self):
         """Put a fresh snapshot (same start time) into the re-rendered form."""
@@ -606,7 +443,9 @@ class LostLinkForm(forms.Form):
 
 
 def add_service_error(form, error, *, message=None):
-    """Attach a `services.RegistrationError` to the field it is about (or to the whole form)."""
+    """Attach a `services.RegistrationError` to the field it is about. A refusal about no field
+    of this form ("conference_full_changed", "started", a lock that timed out) goes to the whole
+    form: the error summary shows it at the top, and everything typed stays."""
     target = None
     if error.field == "sessions" and isinstance(form, SessionChoiceMixin):
         fields = (form.field_for_session(pk) for pk in getattr(error, "session_ids", None) or ())

@@ -7,36 +7,42 @@ that `registrations.logging` redacts.
 
 from django.urls import path
 
-from . import views
+from . import self_service, views
 
 app_name = "registrations"
 
 urlpatterns = [
     path("konferenz/<slug:slug>/anmeldung/", views.register, name="register"),
     path("konferenz/<slug:slug>/anmeldung/eingegangen/", views.registered, name="registered"),
-    path("konferenz/<slug:slug>/anmeldung/link/", views.lost_link, name="lost_link"),
+    path("konferenz/<slug:slug>/anmeldung/link/", self_service.lost_link, name="lost_link"),
     path(
         "konferenz/<slug:slug>/anmeldung/link/gesendet/",
-        views.lost_link_sent,
+        self_service.lost_link_sent,
         name="lost_link_sent",
     ),
-    path("anmeldung/<uuid:public_id>/bestaetigen/<str:token>/", views.confirm, name="confirm"),
-    path("anmeldung/<uuid:public_id>/<str:token>/", views.manage, name="manage"),
-    path("anmeldung/<uuid:public_id>/<str:token>/angaben/", views.manage_data, name="manage_data"),
+    path(
+        "anmeldung/<uuid:public_id>/bestaetigen/<str:token>/", self_service.confirm, name="confirm"
+    ),
+    path("anmeldung/<uuid:public_id>/<str:token>/", self_service.manage, name="manage"),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/angaben/",
+        self_service.manage_data,
+        name="manage_data",
+    ),
     path(
         "anmeldung/<uuid:public_id>/<str:token>/programm/",
-        views.manage_sessions,
+        self_service.manage_sessions,
         name="manage_sessions",
     ),
     path(
         "anmeldung/<uuid:public_id>/<str:token>/einwilligungen/",
-        views.manage_consents,
+        self_service.manage_consents,
         name="manage_consents",
     ),
     path(
         "anmeldung/<uuid:public_id>/<str:token>/daten.json",
-        views.manage_export,
+        self_service.manage_export,
         name="manage_export",
     ),
-    path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", views.cancel, name="cancel"),
+    path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", self_service.cancel, name="cancel"),
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import close_old_connections, connection, connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,16 +82,23 @@ def test_production_starts_with_a_real_secret_key():
     assert (result.returncode, result.stderr) == (0, "")
 
 
+def test_checks_pass_with_the_local_defaults():
+    result = _manage("check", "--fail-level", "WARNING")
+
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_checks_refuse_a_cache_that_cannot_count_rate_limits(tmp_path):
+    result = _manage("check", CACHE_URL=f"filecache://{tmp_path}")
+
+    assert result.returncode == 1
+    assert "django_ratelimit.E003" in result.stderr
+
+
 def test_suite_runs_on_the_expected_database(db):
     expected = os.environ.get("EXPECT_DB_VENDOR", "sqlite")
 
     assert connection.vendor == expected
-
-
-def test_german_is_the_default_language_and_english_the_second():
-    assert settings.LANGUAGE_CODE == "de"
-    assert [code for code, _name in settings.LANGUAGES] == ["de", "en"]
-    assert settings.TIME_ZONE == "Europe/Berlin"
 
 
 @pytest.mark.skipif(
@@ -106,51 +113,55 @@ def test_sqlite_uses_wal_and_immediate_transactions(db):
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
-def _database_options(**env):
-    code = (
-        "import os; os.environ.setdefault('DEBUG', 'true');"
-        "from config import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
-    )
-    result = _run(["-c", code], **env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def test_postgresql_prepares_statements_unless_turned_off():
-    url = "postgres://someone@db.example.org:5432/tagung"
-
-    default = _database_options(DATABASE_URL=url)
-    off = _database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
-
-    assert "'server_side_binding': True" in default
-    assert "'prepare_threshold': 5" in default
-    assert "server_side_binding" not in off
-    assert "prepare_threshold" not in off
-
-
-def test_postgresql_uses_the_backend_with_the_health_check_without_a_round_trip():
-    code = (
-        "import os; os.environ.setdefault('DEBUG', 'true');"
-        "from config import settings; print(settings.DATABASES['default']['ENGINE'])"
-    )
-    result = _run(["-c", code], DATABASE_URL="postgres://someone@db.example.org:5432/tagung")
-
-    assert result.stdout.strip() == "config.postgresql", result.stderr
-
-
-@pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="PostgreSQL-only settings"
+postgresql_only = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="PostgreSQL only",
 )
-def test_postgresql_keeps_a_statement_run_often_prepared(db):
-    with connection.cursor() as cursor:
-        for _ in range(7):
-            cursor.execute("SELECT %s::int + 41 -- prepared-statement-test", [1])
-            assert cursor.fetchone() == (42,)
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ["%prepared-statement-test%"],
-        )
-        assert cursor.fetchone() == (1,)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_connection_the_server_ended_is_replaced_before_the_next_request(client):
+    close_old_connections()
+    client.get("/")
+    ended = connection.connection.info.backend_pid
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [ended])
+    finally:
+        other.close()
+
+    close_old_connections()  # as at the start of every request a server runs
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert connection.connection.info.backend_pid != ended
+
+
+def _prepared_statements_in_a_process(**env):
+    """How many statements a fresh process's connection kept prepared after running one 7 times."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    code = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.db import connection;"
+        "cursor = connection.cursor();"
+        "[cursor.execute('SELECT %s::int -- prepared-statement-test', [1]) for _ in range(7)];"
+        'cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '
+        "'%%prepared-statement-test%%' AND statement NOT LIKE '%%pg_prepared%%'\");"
+        "print(cursor.fetchone()[0])"
+    )
+    result = _run(["-c", code], DEBUG="true", DATABASE_URL=url, **env)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip())
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_postgresql_prepares_statements_only_when_asked():
+    assert _prepared_statements_in_a_process() == 0
+    assert _prepared_statements_in_a_process(DATABASE_PREPARED_STATEMENTS="true") == 1
 
 
 def _gunicorn_settings(monkeypatch, **env):

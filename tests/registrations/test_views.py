@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from conferences.models import Conference
-from registrations import ratelimit, services
+from registrations import services
 from registrations.forms import RegistrationForm
 from registrations.logging import RedactTokensFilter
 from registrations.models import Registration, SentEmail, SessionBooking
@@ -26,7 +26,7 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 def _flow_settings(settings):
     settings.TASKS = IMMEDIATE_TASKS
     settings.REGISTRATION_MIN_FILL_SECONDS = 3
-    settings.REGISTRATION_RATE_LIMIT_ENABLED = True
+    settings.RATELIMIT_ENABLE = True
     cache.clear()
     # A request to an /en/ page activates English for the thread: don't let it leak.
     with translation.override(settings.LANGUAGE_CODE):
@@ -96,6 +96,18 @@ def _field_errors(response, field):
     return [
         re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", e)).strip()
         for e in re.findall(r"<strong>(.*?)</strong>", block.group(1), re.S)
+    ]
+
+
+def _summary_errors(response):
+    """The entries of the error summary at the top of the form, in order."""
+    html = response.content.decode()
+    summary = re.search(r'<div [^>]*id="error-summary">(.*?)</div>', html, re.S)
+    if not summary:
+        return []
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", entry)).strip()
+        for entry in re.findall(r"<li>(.*?)</li>", summary.group(1), re.S)
     ]
 
 
@@ -417,96 +429,23 @@ def test_register_conference_filled_while_the_form_was_open(client):
 
     response = _register(client, conference, form_token=token)
 
+    html = response.content.decode()
     assert response.status_code == 200
     assert Registration.objects.count() == 0
-    assert "sind alle Plätze der Konferenz vergeben worden" in response.content.decode()
+    # An error about no field: once, at the top of the form, in the error summary.
+    assert _summary_errors(response) == [
+        "Während Sie das Formular ausgefüllt haben, sind alle Plätze der Konferenz vergeben "
+        "worden. Wenn Sie das Formular erneut absenden, kommen Sie auf die Warteliste."
+    ]
+    assert html.count("sind alle Plätze der Konferenz vergeben worden") == 1
+    assert html.index('id="error-summary"') < html.index('name="first_name"')
+    assert 'value="Zaeri-Esfahani"' in html
     assert "Alle Plätze sind vergeben" in _page_text(response)
 
     renewed = re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
     _register(client, conference, form_token=renewed)
 
     assert Registration.objects.get().status == Registration.Status.WAITLISTED
-
-
-# --- What the page read, reused for a moment ------------------------------------------------------
-
-
-@pytest.fixture
-def read_cache(settings, monkeypatch):
-    """REGISTRATION_READ_CACHE_SECONDS as in production, and a clock the test moves."""
-    from registrations import views
-
-    settings.REGISTRATION_READ_CACHE_SECONDS = 1.0
-    monkeypatch.setattr(views, "_recent_reads", {})
-    clock = {"now": 1000.0}
-    monkeypatch.setattr(views, "_clock", lambda: clock["now"])
-    return clock
-
-
-def _page_queries(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return response, [q["sql"] for q in queries.captured_queries]
-
-
-def test_a_process_reuses_what_the_page_read_for_a_moment(client, conference, read_cache):
-    forum = WorkshopFactory(conference=conference, title="Forum Sprache", capacity=3)
-    url = _register_url(conference)
-    client.get(url)
-    _registered(conference, session_ids=[forum.pk])
-
-    read_cache["now"] += 0.9
-    within, queries_within = _page_queries(client, url)
-    read_cache["now"] += 0.2
-    after, queries_after = _page_queries(client, url)
-
-    assert not any("conferences_" in sql for sql in queries_within)
-    assert "Forum Sprache · Raum 1 – noch 3 Plätze frei" in _page_text(within)
-    assert any("conferences_session" in sql for sql in queries_after)
-    assert "Forum Sprache · Raum 1 – noch 2 Plätze frei" in _page_text(after)
-
-
-def test_a_refused_registration_reads_afresh_and_the_next_page_shows_it(
-    client, conference, read_cache
-):
-    forum = WorkshopFactory(conference=conference, title="Forum Sprache", capacity=1)
-    url = _register_url(conference)
-    slot = _slot(conference, forum)
-    token = _token(conference)
-    client.get(url)  # read while the forum had its seat
-    from registrations import views
-
-    _, kept_conference, kept_sessions = views._recent_reads[conference.slug]
-    _registered(conference, email="first@example.org", session_ids=[forum.pk])
-
-    refused = _register(client, conference, form_token=token, **{slot: str(forum.pk)})
-    page, queries = _page_queries(client, url)
-
-    # The instances other requests were given are not changed by the fresh read.
-    assert [s.seats_taken for s in kept_sessions] == [0]
-    assert kept_conference.seats_taken == 0
-    assert Registration.objects.count() == 1
-    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(refused)
-    assert not any("conferences_" in sql for sql in queries)  # the fresh read was kept
-    assert "Forum Sprache · Raum 1 – ausgebucht – Warteliste" in _page_text(page)
-
-
-def test_a_registration_closed_a_moment_ago_is_refused_despite_the_reused_read(
-    client, conference, read_cache
-):
-    client.get(_register_url(conference))  # read while open
-    Conference.objects.filter(pk=conference.pk).update(
-        registration_closes_at=timezone.now() - timedelta(minutes=1)
-    )
-
-    response = _register(client, conference)
-
-    assert response.status_code == 200
-    assert Registration.objects.count() == 0
-    assert "Die Anmeldung zu dieser Konferenz ist geschlossen." in _page_text(response)
 
 
 # --- Abuse limits ------------------------------------------------------------------------------
@@ -540,7 +479,7 @@ def test_register_rate_limit_per_email_address(client, conference, settings):
 
 def test_register_rate_limit_can_be_lifted(client, conference, settings):
     settings.REGISTRATION_RATE_LIMIT_IP = "1/h"
-    settings.REGISTRATION_RATE_LIMIT_ENABLED = False
+    settings.RATELIMIT_ENABLE = False
 
     responses = [_register(client, conference, email=f"p{n}@example.org") for n in range(3)]
 
@@ -558,27 +497,66 @@ def test_rate_limit_page_is_translated(client, conference, settings):
     assert response["Content-Language"] == "en"
 
 
-def test_rate_limit_counts_an_ipv6_network_as_one_client(rf):
-    first = rf.get("/", REMOTE_ADDR="2001:db8:1:2::10")
-    second = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::1")
-    mapped = rf.get("/", REMOTE_ADDR="::ffff:192.0.2.7")
-
-    assert ratelimit.client_ip(first) == ratelimit.client_ip(second) == "2001:db8:1:2::/64"
-    assert ratelimit.client_ip(mapped) == "192.0.2.7"
+def _lost_link_from(client, conference, **extra):
+    url = reverse("registrations:lost_link", kwargs={"slug": conference.slug})
+    return client.post(url, {"email": "someone@example.org"}, **extra).status_code
 
 
-def test_rate_limit_reads_the_proxy_header_when_told(rf, settings):
+def test_rate_limit_counts_an_ipv6_network_as_one_client(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_IP = "2/h"
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = "100/h"
+
+    statuses = [
+        _lost_link_from(client, conference, REMOTE_ADDR="2001:db8:1:2::10"),
+        _lost_link_from(client, conference, REMOTE_ADDR="2001:db8:1:2:ffff::1"),
+        _lost_link_from(client, conference, REMOTE_ADDR="2001:db8:1:2::99"),
+        _lost_link_from(client, conference, REMOTE_ADDR="2001:db8:1:3::10"),
+    ]
+
+    assert statuses == [302, 302, 429, 302]
+
+
+def test_rate_limit_counts_an_ipv4_mapped_address_as_the_ipv4_address(client, conference, settings):
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_IP = "1/h"
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = "100/h"
+
+    statuses = [
+        _lost_link_from(client, conference, REMOTE_ADDR="192.0.2.7"),
+        _lost_link_from(client, conference, REMOTE_ADDR="::ffff:192.0.2.7"),
+        _lost_link_from(client, conference, REMOTE_ADDR="192.0.2.8"),
+    ]
+
+    assert statuses == [302, 429, 302]
+
+
+def test_rate_limit_reads_the_proxy_header_when_told(client, conference, settings):
     settings.REGISTRATION_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.4", REMOTE_ADDR="10.0.0.1")
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_IP = "1/h"
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = "100/h"
 
-    assert ratelimit.client_ip(request) == "198.51.100.4"
+    statuses = [
+        _lost_link_from(client, conference, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.4"),
+        # Another client behind the same proxy: the proxy's entry (the last) differs.
+        _lost_link_from(client, conference, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.5"),
+        # The address the client claims (the first entry) is not believed.
+        _lost_link_from(client, conference, HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.4"),
+    ]
+
+    assert statuses == [302, 302, 429]
 
 
-@pytest.mark.parametrize(("rate", "expected"), [("5/h", (5, 3600)), ("30/10m", (30, 600))])
-def test_rate_limit_rates_are_read_from_settings_strings(rate, expected):
-    parsed = ratelimit.Rate.parse(rate)
+def test_rate_limit_without_a_readable_address_counts_all_such_clients_together(
+    client, conference, settings
+):
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_IP = "1/h"
+    settings.REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = "100/h"
 
-    assert (parsed.limit, parsed.period) == expected
+    statuses = [
+        _lost_link_from(client, conference, REMOTE_ADDR=""),
+        _lost_link_from(client, conference, REMOTE_ADDR="unix-socket"),
+    ]
+
+    assert statuses == [302, 429]
 
 
 # --- Confirm and manage ------------------------------------------------------------------------
@@ -807,6 +785,57 @@ def test_manage_sessions_full_forum_is_reported_beside_the_slot(client, conferen
     assert response.status_code == 200
     assert _field_errors(response, slot)[0].startswith("Während Sie das Formular ausgefüllt haben")
     assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
+
+
+def test_manage_sessions_refused_for_no_field_says_so_at_the_top_and_keeps_the_choice(
+    client, conference
+):
+    start = conference.starts_at + timedelta(hours=2)
+    old = WorkshopFactory(conference=conference, starts_at=start)
+    new = WorkshopFactory(conference=conference, starts_at=start)
+    registration = _registered(conference, session_ids=[old.pk])
+    slot = _slot(conference, new)
+    Conference.objects.filter(pk=conference.pk).update(
+        starts_at=timezone.now() - timedelta(hours=1)
+    )
+
+    response = client.post(_manage_url(registration, "manage_sessions"), {slot: str(new.pk)})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert _summary_errors(response) == [
+        "Die Konferenz hat bereits begonnen. Bitte wenden Sie sich an das Organisationsteam."
+    ]
+    assert re.search(rf'value="{new.pk}"[^>]*checked', html)
+    assert list(registration.bookings.values_list("session_id", flat=True)) == [old.pk]
+
+
+def _manage_queries(client, registration):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for name in ("manage", "manage_data", "manage_sessions", "manage_consents", "cancel"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(_manage_url(registration, name))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    return counts
+
+
+def test_manage_pages_queries_do_not_grow_with_the_programme():
+    small = ConferenceFactory(capacity=50)
+    one = WorkshopFactory(conference=small)
+    large = ConferenceFactory(capacity=50)
+    forums = [
+        WorkshopFactory(conference=large, starts_at=large.starts_at + timedelta(hours=3 * h))
+        for h in range(12)
+    ]
+    few = _registered(small, email="wenig@example.org", session_ids=[one.pk])
+    many = _registered(large, email="viel@example.org", session_ids=[f.pk for f in forums[:6]])
+    from django.test import Client
+
+    assert _manage_queries(Client(), few) == _manage_queries(Client(), many)
 
 
 def _consents(registration):
@@ -1097,7 +1126,7 @@ def test_log_filter_leaves_other_urls_alone():
     assert record.getMessage() == "Not Found: /konferenz/x/"
 
 
-# --- The cached blank page ---------------------------------------------------------------------
+# --- What the registration page shows each visitor ----------------------------------------------
 
 _VISITOR_VALUES = [
     re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'),
@@ -1105,32 +1134,7 @@ _VISITOR_VALUES = [
 ]
 
 
-def _without_visitor_values(response):
-    html = response.content.decode()
-    for pattern in _VISITOR_VALUES:
-        html = pattern.sub("", html)
-    return html
-
-
-def test_cached_page_equals_a_fresh_rendering(client, conference, monkeypatch):
-    from registrations import page_cache
-
-    WorkshopFactory(conference=conference, title="Forum <Sprache> & Arbeit", capacity=3)
-    WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2, seats_taken=2)
-    client.get(_register_url(conference))  # fills the cache
-    cached = client.get(_register_url(conference))
-    monkeypatch.setattr(page_cache, "has_messages", lambda request: True)  # renders afresh
-
-    fresh = client.get(_register_url(conference))
-
-    assert page_cache.MARK not in cached.content.decode()
-    assert _without_visitor_values(cached) == _without_visitor_values(fresh)
-    assert "Forum &lt;Sprache&gt; &amp; Arbeit · Raum 1 – noch 3 Plätze frei" in (
-        cached.content.decode()
-    )
-
-
-def test_cached_page_gives_each_visitor_their_own_tokens(client, conference):
+def test_register_page_gives_each_visitor_their_own_tokens(client, conference):
     from django.test import Client
 
     first = client.get(_register_url(conference)).content.decode()
@@ -1140,7 +1144,7 @@ def test_cached_page_gives_each_visitor_their_own_tokens(client, conference):
         assert pattern.search(first).group(0) != pattern.search(second).group(0)
 
 
-def test_cached_page_form_token_is_valid_and_knows_what_was_full(client, conference):
+def test_register_page_form_token_is_valid_and_knows_what_was_full(client, conference):
     from django.core import signing
 
     from registrations.forms import FORM_TOKEN_SALT
@@ -1157,7 +1161,7 @@ def test_cached_page_form_token_is_valid_and_knows_what_was_full(client, confere
     assert payload["fc"] is False
 
 
-def test_cached_page_shows_the_seats_of_the_moment(client, conference):
+def test_register_page_shows_the_seats_of_the_moment(client, conference):
     forum = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=2)
     client.get(_register_url(conference))
     forum.seats_taken = 2
@@ -1170,7 +1174,7 @@ def test_cached_page_shows_the_seats_of_the_moment(client, conference):
     assert "Es ist noch 1 Platz frei." in text
 
 
-def test_cached_page_shows_an_edited_conference_at_once(client, conference):
+def test_register_page_shows_an_edited_conference_at_once(client, conference):
     client.get(_register_url(conference))
     conference.title = "Regionalkonferenz Kassel – neuer Titel"
     conference.save()
@@ -1180,7 +1184,7 @@ def test_cached_page_shows_an_edited_conference_at_once(client, conference):
     )
 
 
-def test_cached_page_changes_when_the_conference_fills(client):
+def test_register_page_changes_when_the_conference_fills(client):
     conference = ConferenceFactory(capacity=2)
     client.get(_register_url(conference))
     Conference.objects.filter(pk=conference.pk).update(seats_taken=2)
@@ -1191,7 +1195,7 @@ def test_cached_page_changes_when_the_conference_fills(client):
     assert "Es sind noch" not in text
 
 
-def test_cached_page_is_per_language(client, conference):
+def test_register_page_follows_the_language(client, conference):
     client.get(_register_url(conference))
 
     english = client.get("/en" + _register_url(conference), HTTP_ACCEPT_LANGUAGE="en")
@@ -1200,7 +1204,7 @@ def test_cached_page_is_per_language(client, conference):
     assert "There are 50 seats left." in _page_text(english)
 
 
-def test_page_with_messages_is_rendered_afresh_and_shows_them(client, conference):
+def test_register_page_shows_messages_once(client, conference):
     registration = _registered(conference)
     client.get(_register_url(conference))  # fills the cache
     client.post(_manage_url(registration, "cancel"))  # "Ihre Anmeldung ist storniert."
@@ -1211,29 +1215,23 @@ def test_page_with_messages_is_rendered_afresh_and_shows_them(client, conference
     assert "Ihre Anmeldung ist storniert." not in _page_text(client.get(_register_url(conference)))
 
 
-def test_form_sent_back_with_errors_equals_a_fresh_rendering(client, conference, monkeypatch):
-    from registrations import page_cache
-
+def test_form_sent_back_with_errors_keeps_the_typed_text_escaped(client, conference):
     WorkshopFactory(conference=conference, title="Forum <Sprache> & Arbeit", capacity=3)
-    data = _data(conference, email="kein-at-zeichen", last_name="Kühne-Hörmann <b>")
-    _register(client, conference, email="kein-at-zeichen")  # fills the cache
-    cached = client.post(_register_url(conference), data)
-    monkeypatch.setattr(page_cache, "has_messages", lambda request: True)  # renders afresh
 
-    fresh = client.post(_register_url(conference), data)
+    response = _register(client, conference, email="kein-at-zeichen", last_name="Kühne <b>")
 
-    html = cached.content.decode()
-    assert page_cache.MARK not in html
+    html = response.content.decode()
+    assert response.status_code == 200
     assert html.count("<form") == 1
-    assert "Kühne-Hörmann &lt;b&gt;" in html
-    assert _without_visitor_values(cached) == _without_visitor_values(fresh)
-    assert _field_errors(cached, "email") == [
+    assert 'value="Kühne &lt;b&gt;"' in html
+    assert "Forum &lt;Sprache&gt; &amp; Arbeit · Raum 1 – noch 3 Plätze frei" in html
+    assert _field_errors(response, "email") == [
         "Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@beispiel.de."
     ]
 
 
 def _queries_of_the_registration_flow(client, conference):
-    """Queries of: first GET (renders), second GET (cached), a valid POST, a form sent back."""
+    """Queries of: two GETs, a valid POST, a form sent back."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
