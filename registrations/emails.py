@@ -31,8 +31,6 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from conferences.prepared import insert
-
 from .models import Registration, SentEmail, SessionBooking
 
 logger = logging.getLogger(__name__)
@@ -98,7 +96,7 @@ def queue_email(
         language=registration.language,
         context=context or {},
     )
-    insert([email])  # every change of a registration records one: plain INSERT, no signals
+    email.save(force_insert=True)
     transaction.on_commit(partial(enqueue, email.pk), robust=True)
     return email
 

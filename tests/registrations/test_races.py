@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from conferences.models import Conference
-from registrations import organiser, services
+from registrations import services
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.services import RegistrationError
 from tests.factories import ConferenceFactory, ParticipantDataFactory, WorkshopFactory
@@ -257,7 +257,7 @@ def test_a_consent_withdrawn_by_organisers_and_participant_at_once_is_withdrawn_
     registration = registering(conference, f"r{round_}-withdraw@example.org")()
     services.set_consents(registration=registration, purposes=["photos"])
     photos = registration.consents.get(purpose="photos", withdrawn_at__isnull=True)
-    organisers = [lambda: organiser.withdraw_consent(consent=photos) for _ in range(THREADS // 2)]
+    organisers = [lambda: services.withdraw_consent(consent=photos) for _ in range(THREADS // 2)]
     participant = [
         lambda: services.set_consents(registration=registration, purposes=[])
         for _ in range(THREADS // 2)
