@@ -28,3 +28,16 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
         if unicodedata.category(char) in UNSAFE_CATEGORIES or char in BIDI_CONTROLS:
             return "control_characters"
     return None
+
+
+def overlapping_session_ids(sessions) -> set[int]:
+    """The primary keys of those `sessions` that overlap in time with another of them (a person
+    can attend only one of those). A session that ends when the next begins does not overlap."""
+    ordered = sorted(sessions, key=lambda session: session.starts_at)
+    overlapping = set()
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if second.starts_at >= first.ends_at:
+                break
+            overlapping.update((first.pk, second.pk))
+    return overlapping

@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 from conferences.models import Conference, Session
 
 from ..models import Registration, SessionBooking
+from ..rules import overlapping_session_ids
 from .errors import refusal
 from .locking import Locked, lock, locked_transaction
 
@@ -57,12 +58,7 @@ def check_sessions(
     if invalid:
         raise refusal("invalid_session", field="sessions", session_ids=invalid)
     sessions = sorted((locked.sessions[pk] for pk in session_ids), key=lambda s: s.starts_at)
-    conflicting = set()
-    for i, first in enumerate(sessions):
-        for second in sessions[i + 1 :]:
-            if second.starts_at >= first.ends_at:
-                break
-            conflicting.update((first.pk, second.pk))
+    conflicting = overlapping_session_ids(sessions)
     if conflicting:
         raise refusal("session_conflict", field="sessions", session_ids=conflicting)
     return sessions
