@@ -188,8 +188,10 @@ def register_participant(
                 **confirmed,
                 **data,
             )
-            registration._history_date = moment  # django-simple-history's hook for the date
+            # django-simple-history's hook for the date of the "created" row (only that one).
+            registration._history_date = moment
             registration.save(force_insert=True)
+            del registration._history_date
             bulk_create_with_history(
                 [
                     Consent(
