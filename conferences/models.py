@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .prepared import PreparedQuery
-
 
 class ConferenceSeries(models.Model):
     """Editions of the same event, e.g. the Regionalkonferenzen 2018 in Kassel and Wiesbaden."""
@@ -195,6 +193,11 @@ class Conference(models.Model):
     def is_full(self):
         return self.seats_taken >= self.capacity
 
+    @property
+    def has_free_seat(self):
+        """A seat is free for one more person (the rule the services apply under lock)."""
+        return not self.is_full
+
 
 class Topic(models.Model):
     """Editable topic list; seeded with the seven fields of action of the integration plan."""
@@ -357,6 +360,11 @@ class Session(models.Model):
         if self.capacity is None:
             return None
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def has_free_seat(self):
+        """A seat is free for one more booking; a session without a capacity never fills."""
+        return self.capacity is None or self.seats_taken < self.capacity
 
 
 class SessionSpeaker(models.Model):
@@ -539,19 +547,14 @@ class LegalPage(models.Model):
             )
 
 
-_PRIVACY_VERSION = PreparedQuery(
-    lambda now: (
-        LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY)
-        .valid(now)
-        .order_by("-valid_from", "-pk")
-        .values_list("version", flat=True)[:1]
-    )
-)
-
-
 def current_privacy_version(now=None, default=None):
     """The version string of the privacy notice in force (only that column is read), or
-    `default` (LegalPage.DEFAULT_VERSION) while none has been written. Every registration
-    records it, so the query is prepared (`conferences.prepared`)."""
-    version = _PRIVACY_VERSION.first(now or timezone.now())
+    `default` (LegalPage.DEFAULT_VERSION) while none has been written."""
+    version = (
+        LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY)
+        .valid(now or timezone.now())
+        .order_by("-valid_from", "-pk")
+        .values_list("version", flat=True)
+        .first()
+    )
     return version if version is not None else (default or LegalPage.DEFAULT_VERSION)

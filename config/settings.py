@@ -270,6 +270,9 @@ REGISTRATION_CONFIRMATION_HOURS = env.int("REGISTRATION_CONFIRMATION_HOURS", def
 REGISTRATION_RETENTION_DAYS = env.int("REGISTRATION_RETENTION_DAYS", default=90)
 # `manage.py send_reminders` mails confirmed participants this many days before the event.
 REGISTRATION_REMINDER_DAYS_BEFORE = env.int("REGISTRATION_REMINDER_DAYS_BEFORE", default=3)
+# Issue 12 (CORE): a registration waits at most this long for the locks it needs (PostgreSQL
+# lock_timeout, SQLite's busy timeout for the write lock), then the person is asked to try again.
+REGISTRATION_LOCK_TIMEOUT_SECONDS = env.float("REGISTRATION_LOCK_TIMEOUT_SECONDS", default=3)
 # Versions of the consent texts shown on the form; stored with every consent given.
 PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-01")
 CONSENT_TEXT_VERSION = env.str("CONSENT_TEXT_VERSION", default="2026-01")

@@ -56,3 +56,16 @@ def is_overdue(registration: Registration, moment: datetime) -> bool:
         and registration.email_confirmed_at is None
         and confirmation_deadline(registration) <= moment
     )
+
+
+def overlapping_session_ids(sessions) -> set[int]:
+    """The primary keys of those `sessions` that overlap in time with another of them (a person
+    can attend only one of those). A session that ends when the next begins does not overlap."""
+    ordered = sorted(sessions, key=lambda session: session.starts_at)
+    overlapping = set()
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if second.starts_at >= first.ends_at:
+                break
+            overlapping.update((first.pk, second.pk))
+    return overlapping

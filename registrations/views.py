@@ -23,7 +23,7 @@ from django.views.generic import FormView, TemplateView
 from conferences.models import Conference
 from conferences.rules import registration_state
 
-from . import ratelimit, services
+from . import ratelimit, rules, selectors, services
 from .forms import RegistrationForm, add_service_error
 from .models import Registration, SessionBooking
 
@@ -51,8 +51,8 @@ def status_context(registration):
     """Where the registration stands: seat, waiting list, address still to be confirmed."""
     return {
         "registration": registration,
-        "waitlist_position": services.waitlist_position(registration),
-        "confirmation_deadline": services.confirmation_deadline(registration),
+        "waitlist_position": selectors.waitlist_position(registration),
+        "confirmation_deadline": rules.confirmation_deadline(registration),
     }
 
 

@@ -7,7 +7,7 @@ from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
-from registrations import organiser, services
+from registrations import services
 from registrations.models import Registration, SentEmail
 from tests.factories import WorkshopFactory
 
@@ -172,7 +172,7 @@ def test_the_html_part_shows_the_text_of_the_organisers_as_text(
     conference, participants, immediate_tasks, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        organiser.send_message(
+        services.send_message(
             conference=conference, subject="Hinweis", body="<b>Bitte</b> https://example.org"
         )
 
@@ -183,7 +183,7 @@ def test_the_html_part_shows_the_text_of_the_organisers_as_text(
 
 def test_send_message_refuses_an_empty_text(conference):
     with pytest.raises(services.RegistrationError) as refused:
-        organiser.send_message(conference=conference, subject="Hinweis", body="  ")
+        services.send_message(conference=conference, subject="Hinweis", body="  ")
 
     assert (refused.value.field, refused.value.code) == ("body", "required")
 
@@ -191,7 +191,7 @@ def test_send_message_refuses_an_empty_text(conference):
 def test_message_recipients_are_the_confirmed_participants(conference, participants):
     booked, other = participants
 
-    recipients = organiser.message_recipients(conference=conference)
+    recipients = services.message_recipients(conference=conference)
 
     assert list(recipients) == [other, booked]
     assert {r.status for r in recipients} == {Registration.Status.CONFIRMED}

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conferences.models import Conference
-from registrations import organiser, services
+from registrations import services
 from registrations.models import Consent, Registration, SentEmail, SessionBooking
 from tests.factories import ConferenceFactory, RegistrationFactory
 from tests.registrations.conftest import seat_problems
@@ -36,7 +36,7 @@ def test_purge_deletes_every_trace_of_the_participants_and_resets_the_counters(a
     assert SentEmail.objects.filter(registration_id__in=ids).exists()
     mail.outbox.clear()
 
-    deleted = organiser.purge_registrations(
+    deleted = services.purge_registrations(
         conference=attended, now=attended.ends_at + timedelta(days=91)
     )
 
@@ -57,7 +57,7 @@ def test_purge_deletes_every_trace_of_the_participants_and_resets_the_counters(a
 
 def test_purge_refuses_a_conference_that_has_not_ended(attended):
     with pytest.raises(services.RegistrationError) as excinfo:
-        organiser.purge_registrations(conference=attended)
+        services.purge_registrations(conference=attended)
 
     assert excinfo.value.code == "not_finished"
     assert attended.registrations.count() == 4
@@ -72,7 +72,7 @@ def test_cron_purges_only_conferences_past_the_retention_period(attended, regist
     )
     register(recent, email="bleibt@example.org")
 
-    purged = organiser.purge_finished_conferences(now=attended.ends_at + timedelta(days=91))
+    purged = services.purge_finished_conferences(now=attended.ends_at + timedelta(days=91))
 
     assert purged == {attended: 4}
     assert attended.registrations.count() == 0

@@ -3,12 +3,15 @@ configured database (a file on SQLite, see settings; PostgreSQL in CI). Each rac
 rounds, because a race that passes once proves little."""
 
 import threading
+import time
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from conferences.models import Conference
-from registrations import organiser, services
+from registrations import services
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.services import RegistrationError
 from tests.factories import ConferenceFactory, ParticipantDataFactory, WorkshopFactory
@@ -24,6 +27,14 @@ pytestmark = [
 THREADS = 40
 ROUNDS = 3
 Status = Registration.Status
+
+
+@pytest.fixture(autouse=True)
+def patient_locks(settings):
+    """The races measure correctness under contention, not the lock timeout: forty writers
+    queueing on a busy shared machine may wait longer than the production default. (The timeout
+    has its own tests below.)"""
+    settings.REGISTRATION_LOCK_TIMEOUT_SECONDS = 30
 
 
 def race(jobs):
@@ -257,7 +268,7 @@ def test_a_consent_withdrawn_by_organisers_and_participant_at_once_is_withdrawn_
     registration = registering(conference, f"r{round_}-withdraw@example.org")()
     services.set_consents(registration=registration, purposes=["photos"])
     photos = registration.consents.get(purpose="photos", withdrawn_at__isnull=True)
-    organisers = [lambda: organiser.withdraw_consent(consent=photos) for _ in range(THREADS // 2)]
+    organisers = [lambda: services.withdraw_consent(consent=photos) for _ in range(THREADS // 2)]
     participant = [
         lambda: services.set_consents(registration=registration, purposes=[])
         for _ in range(THREADS // 2)
@@ -272,3 +283,94 @@ def test_a_consent_withdrawn_by_organisers_and_participant_at_once_is_withdrawn_
     photos.refresh_from_db()
     assert photos.withdrawn_at is not None
     assert registration.consents.filter(purpose="photos").count() == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_capacity_raised_while_people_register_seats_exactly_the_new_capacity(round_):
+    conference = ConferenceFactory(capacity=5)
+    emails = [f"c{round_}-person{i}@example.org" for i in range(THREADS - 1)]
+    jobs = [registering(conference, email, conference_known_full=True) for email in emails]
+    jobs.insert(
+        THREADS // 2,
+        lambda: services.change_capacity(
+            conference=Conference.objects.get(pk=conference.pk), capacity=15
+        ),
+    )
+
+    results = race(jobs)
+
+    assert unexpected(results) == []
+    conference.refresh_from_db()
+    assert (conference.capacity, conference.seats_taken, conference.waitlist_count) == (
+        15,
+        15,
+        THREADS - 1 - 15,
+    )
+    assert seat_problems(conference) == []
+
+
+# --- the lock timeout ----------------------------------------------------------------------------
+
+
+@contextmanager
+def lock_held_elsewhere(conference):
+    """Another connection holds the rows every writer of the conference locks (the conference
+    and its sessions; on SQLite, which has no row locks, the database's write lock) until the
+    block ends."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(Conference.objects.select_for_update().filter(pk=conference.pk))
+                list(conference.sessions.select_for_update().order_by("pk"))
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(timeout=10), "the lock was not taken"
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+
+def test_a_registration_that_cannot_get_the_lock_in_time_is_asked_to_try_again(settings):
+    settings.REGISTRATION_LOCK_TIMEOUT_SECONDS = 0.5
+    conference = ConferenceFactory(capacity=10)
+    register = registering(conference, "geduld@example.org")
+
+    with lock_held_elsewhere(conference):
+        started = time.monotonic()
+        with pytest.raises(RegistrationError) as refused:
+            register()
+        waited = time.monotonic() - started
+
+    assert refused.value.code == "busy"
+    assert str(refused.value) == (
+        "Gerade ist viel los. Bitte versuchen Sie es in einigen Sekunden noch einmal."
+    )
+    assert 0.4 <= waited < 3
+    assert Registration.objects.count() == 0
+    # The lock is free again: the same registration goes through on the same connection.
+    assert register().status == Status.PENDING
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks: writers queue for one lock"
+)
+def test_check_in_locks_only_the_registration_not_the_conference_or_its_sessions(settings):
+    settings.REGISTRATION_LOCK_TIMEOUT_SECONDS = 0.5
+    conference = ConferenceFactory(capacity=10)
+    WorkshopFactory(conference=conference, capacity=5)
+    registration = registering(conference, "tuer@example.org")()
+    arrived = timezone.now()
+
+    with lock_held_elsewhere(conference):
+        services.check_in(registration=registration, now=arrived)
+
+    assert Registration.objects.get(pk=registration.pk).checked_in_at == arrived

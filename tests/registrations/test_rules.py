@@ -1,14 +1,16 @@
 """The pure rules of registrations.rules that the e-mails and the services share."""
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from registrations.models import Registration
-from registrations.rules import confirmation_deadline, is_overdue
+from registrations.rules import confirmation_deadline, is_overdue, overlapping_session_ids
 
 Status = Registration.Status
+NINE = datetime(2027, 3, 4, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 MADE_AT = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
@@ -53,3 +55,20 @@ def test_a_confirmed_address_is_never_overdue_while_waiting():
     overdue = is_overdue(registration, MADE_AT + timedelta(days=30))
 
     assert overdue is False
+
+
+def session(pk, start_hours, hours=1.0):
+    starts_at = NINE + timedelta(hours=start_hours)
+    return SimpleNamespace(pk=pk, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours))
+
+
+def test_overlapping_sessions_are_named_and_back_to_back_ones_are_not():
+    sessions = [session(1, 0), session(2, 0.5), session(3, 1.5, hours=0.5), session(4, 2)]
+
+    assert overlapping_session_ids(sessions) == {1, 2}
+
+
+def test_a_long_session_overlaps_every_session_inside_it():
+    sessions = [session(5, 2), session(6, 0, hours=4), session(7, 3)]
+
+    assert overlapping_session_ids(sessions) == {5, 6, 7}

@@ -8,17 +8,19 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from conferences.models import Conference
-from conferences.prepared import MAX_LIST_LENGTH
-from registrations import services
-from registrations.models import Consent, Registration, SessionBooking
+from registrations import selectors, services
+from registrations.models import Consent, Registration, SentEmail, SessionBooking
 from registrations.services import RegistrationError
+from registrations.services.locking import lock
 from tests.factories import (
     ConferenceFactory,
     ParticipantDataFactory,
     RegistrationFactory,
     SessionFactory,
+    UserFactory,
     WorkshopFactory,
 )
 from tests.registrations.conftest import seat_problems
@@ -592,8 +594,8 @@ def test_confirm_email_of_a_waitlisted_registration_records_the_address_only(
 
     assert confirmed.status == Status.WAITLISTED
     assert confirmed.email_confirmed_at is not None
-    assert services.waitlist_position(confirmed) == 2
-    assert services.waitlist_position(first_waiting) == 1
+    assert selectors.waitlist_position(confirmed) == 2
+    assert selectors.waitlist_position(first_waiting) == 1
     [message] = mail.outbox
     assert message.subject == "Sie stehen auf der Warteliste: Regionalkonferenz Nordhessen"
     assert "Platz 2 der Warteliste" in message.body
@@ -1285,15 +1287,15 @@ def test_factory_registrations_without_counters_are_seen_by_recount(conference):
     assert services.stored_seat_counts(conference=conference).conference == services.Counts(0, 0)
 
 
-@pytest.mark.parametrize("chosen", [0, 1, 3, MAX_LIST_LENGTH, MAX_LIST_LENGTH + 2])
+@pytest.mark.parametrize("chosen", [0, 1, 3, 10])
 def test_lock_returns_exactly_the_chosen_sessions_of_the_conference(chosen):
     conference = ConferenceFactory()
-    sessions = [SessionFactory(conference=conference) for _ in range(MAX_LIST_LENGTH + 3)]
+    sessions = [SessionFactory(conference=conference) for _ in range(12)]
     other = SessionFactory()  # another conference's session is never locked for this one
     wanted = [s.pk for s in reversed(sessions[:chosen])] + [other.pk]
 
     with transaction.atomic():
-        locked = services._lock(conference.pk, wanted)
+        locked = lock(conference.pk, wanted)
 
     assert list(locked.sessions) == sorted(s.pk for s in sessions[:chosen])
     assert locked.conference.pk == conference.pk
@@ -1304,6 +1306,132 @@ def test_lock_without_a_choice_locks_every_session_and_a_missing_conference_rais
     sessions = [SessionFactory(conference=conference) for _ in range(3)]
 
     with transaction.atomic():
-        assert list(services._lock(conference.pk).sessions) == [s.pk for s in sessions]
+        assert list(lock(conference.pk).sessions) == [s.pk for s in sessions]
         with pytest.raises(Conference.DoesNotExist):
-            services._lock(conference.pk + 1000)
+            lock(conference.pk + 1000)
+
+
+# --- history of what a registration stores ------------------------------------------------------
+
+
+def test_register_writes_a_created_history_row_for_the_registration_bookings_and_consents(
+    conference, workshops, run, rf
+):
+    first, _parallel, later = workshops
+    organiser = UserFactory()
+    request = rf.post("/")
+    request.user = organiser
+    HistoricalRecords.context.request = request  # what simple_history's middleware does
+    try:
+        registration = run(
+            services.register_participant,
+            conference=conference,
+            participant=ParticipantDataFactory(),
+            session_ids=[first.pk, later.pk],
+            consents=["privacy", "photos"],
+            language="de",
+            by_organiser=True,
+        )
+    finally:
+        del HistoricalRecords.context.request
+
+    rows = [
+        *Registration.history.filter(id=registration.pk),
+        *SessionBooking.history.filter(registration_id=registration.pk).order_by("session_id"),
+        *Consent.history.filter(registration_id=registration.pk).order_by("purpose"),
+    ]
+    assert [(type(row.instance).__name__, row.history_type) for row in rows] == [
+        ("Registration", "+"),
+        ("SessionBooking", "+"),
+        ("SessionBooking", "+"),
+        ("Consent", "+"),
+        ("Consent", "+"),
+    ]
+    assert {row.history_user for row in rows} == {organiser}
+    assert {row.history_date for row in rows} == {registration.created_at}
+
+
+# --- register_participant(address_confirmed=True) -------------------------------------------------
+
+
+def test_register_with_a_checked_address_confirms_in_the_same_step_with_one_email(conference, run):
+    registration = run(
+        services.register_participant,
+        conference=conference,
+        participant=ParticipantDataFactory(),
+        session_ids=[],
+        consents=["privacy"],
+        language="de",
+        by_organiser=True,
+        address_confirmed=True,
+    )
+
+    stored = Registration.objects.get(pk=registration.pk)
+    assert stored.status == Status.CONFIRMED
+    assert stored.email_confirmed_at == stored.confirmed_at == stored.created_at
+    assert list(SentEmail.objects.values_list("kind", flat=True)) == [SentEmail.Kind.CONFIRMED]
+    assert counters(conference) == (1, 0)
+
+
+def test_register_with_a_checked_address_for_a_full_conference_waits_with_a_confirmed_address(
+    conference, register, run
+):
+    fill(conference, register, 3)
+    SentEmail.objects.all().delete()
+
+    registration = run(
+        services.register_participant,
+        conference=conference,
+        participant=ParticipantDataFactory(),
+        session_ids=[],
+        consents=["privacy"],
+        language="de",
+        conference_known_full=True,
+        by_organiser=True,
+        address_confirmed=True,
+    )
+
+    stored = Registration.objects.get(pk=registration.pk)
+    assert (stored.status, stored.email_confirmed_at is not None) == (Status.WAITLISTED, True)
+    assert list(SentEmail.objects.values_list("kind", flat=True)) == [SentEmail.Kind.WAITLISTED]
+
+
+def test_register_with_a_checked_address_is_for_organisers_only(conference):
+    with pytest.raises(TypeError):
+        services.register_participant(
+            conference=conference,
+            participant=ParticipantDataFactory(),
+            session_ids=[],
+            consents=["privacy"],
+            language="de",
+            address_confirmed=True,
+        )
+
+    assert Registration.objects.count() == 0
+
+
+# --- check-in ------------------------------------------------------------------------------------
+
+
+def test_check_in_records_the_first_arrival_and_undo_takes_it_back(conference, register):
+    registration = register(conference)
+    arrived = timezone.now()
+
+    services.check_in(registration=registration, now=arrived)
+    services.check_in(registration=registration, now=arrived + timedelta(minutes=5))
+    first = Registration.objects.get(pk=registration.pk).checked_in_at
+    services.undo_check_in(registration=registration)
+
+    assert first == arrived
+    assert Registration.objects.get(pk=registration.pk).checked_in_at is None
+
+
+def test_check_in_without_a_seat_is_refused(conference, register, run):
+    registration = register(conference)
+    run(services.cancel_registration, registration=registration)
+
+    with pytest.raises(RegistrationError) as refused:
+        services.check_in(registration=registration)
+
+    assert refused.value.code == "no_seat"
+    assert Registration.objects.get(pk=registration.pk).checked_in_at is None

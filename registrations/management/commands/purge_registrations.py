@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from registrations.organiser import purge_finished_conferences
+from registrations.services import purge_finished_conferences
 
 
 class Command(BaseCommand):

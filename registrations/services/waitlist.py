@@ -1,0 +1,220 @@
+"""The waiting lists: promotion (the one place that hands free seats on) and capacity changes.
+
+A capacity is changed through `change_capacity`, in the shell too: it sets the capacity under the
+lock and fills the new seats from the waiting lists in the same transaction. A plain
+`conference.save()` / `session.save()` with a new capacity promotes nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from conferences.models import Conference, Session
+
+from ..emails import queue_email
+from ..models import Registration, SentEmail, SessionBooking
+from .errors import refusal
+from .locking import Locked, lock, locked_transaction
+from .seats import give_conference_seat
+
+__all__ = [
+    "Promotions",
+    "capacity_changed",
+    "change_capacity",
+    "mail_promotions",
+    "promote",
+    "promote_from_waitlist",
+]
+
+Status = Registration.Status
+BookingStatus = SessionBooking.Status
+
+
+@dataclass
+class Promotions:
+    """Who moved up: registrations that got a conference seat, bookings that got a session seat
+    (each booking with its `session` and `registration` loaded)."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    bookings: list[SessionBooking] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.registrations or self.bookings)
+
+    def as_list(self) -> list[Registration | SessionBooking]:
+        return [*self.registrations, *self.bookings]
+
+
+def promote(
+    locked: Locked,
+    *,
+    moment: datetime,
+    conference: bool = True,
+    session_ids: Iterable[int] | None = None,
+) -> Promotions:
+    """Fill free seats from the waiting lists, in waiting-list order. Call with the lock held.
+
+    `conference`: the conference's waiting list first. `session_ids=None` looks at every locked
+    session; otherwise at the ones given plus those in which a person who has just got a
+    conference seat is waiting. A session's waiting list is served in booking order, skipping
+    those without a conference seat.
+    """
+    promoted = Promotions()
+    sessions_to_check = set(locked.sessions) if session_ids is None else set(session_ids)
+    if conference:
+        free = locked.conference.capacity - locked.conference.seats_taken
+        if free > 0 and locked.conference.waitlist_count > 0:
+            waiting = Registration.objects.filter(
+                conference_id=locked.conference.pk, status=Status.WAITLISTED
+            ).order_by("created_at", "pk")[:free]
+            for registration in waiting:
+                registration.conference = locked.conference
+                give_conference_seat(locked, registration, moment)
+                promoted.registrations.append(registration)
+            if promoted.registrations:
+                sessions_to_check.update(
+                    SessionBooking.objects.filter(
+                        registration__in=promoted.registrations
+                    ).values_list("session_id", flat=True)
+                )
+    for pk in sorted(sessions_to_check):
+        session = locked.sessions[pk]
+        if session.waitlist_count <= 0 or not session.has_free_seat:
+            continue
+        waiting = (
+            SessionBooking.objects.filter(
+                session=session,
+                status=BookingStatus.WAITLISTED,
+                registration__status__in=Registration.SEAT_HOLDING,
+            )
+            .select_related("registration")
+            .order_by("created_at", "pk")
+        )
+        if session.capacity is not None:
+            waiting = waiting[: session.capacity - session.seats_taken]
+        for booking in waiting:
+            booking.status = BookingStatus.BOOKED
+            booking.save(update_fields=["status"])
+            booking.session = session
+            booking.registration.conference = locked.conference
+            session.seats_taken += 1
+            session.waitlist_count -= 1
+            promoted.bookings.append(booking)
+    return promoted
+
+
+def mail_promotions(promoted: Promotions, *, skip_registration_ids: Iterable[int] = ()) -> None:
+    """One 'seat granted' e-mail per person who got a conference seat or session seats."""
+    skip = set(skip_registration_ids)
+    granted: dict[int, dict] = {}
+    registrations: dict[int, Registration] = {}
+    for registration in promoted.registrations:
+        registrations[registration.pk] = registration
+        granted[registration.pk] = {"conference": True, "session_ids": []}
+    for booking in promoted.bookings:
+        registrations.setdefault(booking.registration_id, booking.registration)
+        entry = granted.setdefault(
+            booking.registration_id, {"conference": False, "session_ids": []}
+        )
+        entry["session_ids"].append(booking.session_id)
+    for pk, context in granted.items():
+        if pk not in skip:
+            queue_email(
+                registration=registrations[pk], kind=SentEmail.Kind.SEAT_GRANTED, context=context
+            )
+
+
+def _lock_for(conference: Conference | None, session: Session | None) -> tuple[Locked, bool]:
+    """The lock for a change of `session` (its conference row and that session) or of the
+    whole `conference` (every session: people who move up get their session seats too)."""
+    if (conference is None) == (session is None):
+        raise TypeError("Name either a conference or a session")
+    if session is not None:
+        return lock(session.conference_id, [session.pk]), False
+    return lock(conference.pk), True
+
+
+def promote_from_waitlist(
+    *,
+    conference: Conference | None = None,
+    session: Session | None = None,
+    now: datetime | None = None,
+) -> list[Registration | SessionBooking]:
+    """Give free seats to the people waiting, in order, and tell them by e-mail.
+
+    With `conference`: its waiting list, then every session of it. With `session`: that session's
+    waiting list only. Returns the promoted registrations and bookings. After every other service
+    nobody eligible is left waiting for a free seat, so this is for repairs.
+    """
+    with locked_transaction():
+        locked, whole = _lock_for(conference, session)
+        promoted = promote(
+            locked,
+            moment=now or timezone.now(),
+            conference=whole,
+            session_ids=None if whole else list(locked.sessions),
+        )
+        locked.flush()
+        mail_promotions(promoted)
+    return promoted.as_list()
+
+
+def capacity_changed(
+    *, conference: Conference | None = None, session: Session | None = None
+) -> list[Registration | SessionBooking]:
+    """Fill the seats of a capacity that was saved without `change_capacity` (the admin until it
+    calls `change_capacity`)."""
+    return promote_from_waitlist(conference=conference, session=session)
+
+
+def change_capacity(
+    *,
+    conference: Conference | None = None,
+    session: Session | None = None,
+    capacity: int | None,
+    now: datetime | None = None,
+) -> Promotions:
+    """Set the capacity of a conference or of a session and give the new seats to the people
+    waiting, in one transaction under the lock; returns who moved up.
+
+    The way to change a capacity anywhere (admin, shell, seeds, commands): a plain `save()` of
+    the model promotes nobody. A capacity below the seats taken is refused (RegistrationError
+    "capacity_below_taken" on field "capacity") and nothing changes. A session may have no
+    capacity (None: unlimited); a conference always has one.
+    """
+    if capacity is None and session is None:
+        raise TypeError("A conference needs a capacity")
+    if capacity is not None and capacity < 0:
+        raise ValueError(f"A capacity cannot be negative: {capacity}")
+    with locked_transaction():
+        locked, whole = _lock_for(conference, session)
+        target = locked.conference if whole else locked.sessions[session.pk]
+        if capacity is not None and capacity < target.seats_taken:
+            raise refusal(
+                "capacity_below_taken",
+                field="capacity",
+                message=_(
+                    "Es sind bereits %(taken)s Plätze vergeben; die Kapazität kann nicht kleiner "
+                    "sein."
+                )
+                % {"taken": target.seats_taken},
+            )
+        if target.capacity != capacity:
+            target.capacity = capacity
+            # save(): the change gets its history row (who changed the capacity, and when).
+            target.save(update_fields=["capacity", *(["updated_at"] if whole else [])])
+        promoted = promote(
+            locked,
+            moment=now or timezone.now(),
+            conference=whole,
+            session_ids=None if whole else [session.pk],
+        )
+        locked.flush()
+        mail_promotions(promoted)
+    (conference if whole else session).capacity = capacity
+    return promoted
