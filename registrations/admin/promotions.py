@@ -18,7 +18,7 @@ NAMES_SHOWN = 10
 class Promotions:
     """Who moved up: `registrations` got a conference seat, `bookings` a seat in their session.
 
-    The shape of what the promotion services return per kind; `of()` sorts today's single list.
+    The shape of what the promotion services return per kind; `of()` also takes a single list.
     """
 
     registrations: list[Registration] = field(default_factory=list)
@@ -26,6 +26,10 @@ class Promotions:
 
     @classmethod
     def of(cls, promoted) -> "Promotions":
+        """From what a promotion service returns: one list of registrations and bookings, or a
+        result that is already split by kind."""
+        if hasattr(promoted, "registrations") and hasattr(promoted, "bookings"):
+            return cls(list(promoted.registrations), list(promoted.bookings))
         promotions = cls()
         for item in promoted:
             if isinstance(item, SessionBooking):
