@@ -1,7 +1,7 @@
 """iCalendar files (RFC 5545): the one builder of every calendar the site hands out.
 
 The public programme and session files (`conferences.views`) and the files attached to the
-participants' e-mails (`registrations.emails.calendar_for`) all come from `build_calendar`.
+participants' e-mails (`registrations.mail.calendar_for`) all come from `build_calendar`.
 
 UIDs depend only on the primary key and the site's domain (the host of `SITE_URL`, never the
 host a file was fetched from), so a calendar that imports the whole programme, a single session

@@ -2,7 +2,7 @@
 
 Going through the services (never raw rows) keeps seat counters, waiting lists and consents
 exactly as real use would leave them. The names are invented and deterministic (a fixed random
-seed), so a fresh database always gets the same people. No e-mail is queued (`emails.muted()`).
+seed), so a fresh database always gets the same people. No e-mail is queued (`mail.muted()`).
 
 Past conferences are archived, and the services refuse registrations for archived ones; for the
 duration of the seeding transaction each is treated as published, then archived again.
@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from conferences.models import Conference
-from registrations import emails, services
+from registrations import mail, services
 from registrations.models import Consent, Registration
 
 FIRST_NAMES = (
@@ -101,7 +101,7 @@ def seed_registrations(conferences: list[Conference], *, now: datetime) -> Count
     this seed run) and return how many registrations were created."""
     created = Counter()
     rng = random.Random(2018)
-    with emails.muted():
+    with mail.muted():
         for conference in conferences:
             if conference.ends_at >= now or conference.registration_opens_at is None:
                 continue

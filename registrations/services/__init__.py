@@ -41,7 +41,6 @@ from .seats import Counts, SeatCounts, recount_seats, stored_seat_counts
 from .sessions import change_sessions, move_booking
 from .waitlist import (
     Promotions,
-    capacity_changed,
     change_capacity,
     promote_from_waitlist,
 )
@@ -56,7 +55,6 @@ __all__ = [
     "SeatCounts",
     "approve_registration",
     "cancel_registration",
-    "capacity_changed",
     "change_capacity",
     "change_sessions",
     "check_in",

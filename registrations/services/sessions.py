@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Session
 
-from ..emails import queue_email
+from ..mail import queue_email
 from ..models import Registration, SentEmail, SessionBooking
 from .errors import RegistrationError, refusal
 from .locking import distinct_ids, lock, locked_transaction

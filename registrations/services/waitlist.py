@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session
 
-from ..emails import queue_email
+from ..mail import queue_email
 from ..models import Registration, SentEmail, SessionBooking
 from .errors import refusal
 from .locking import Locked, lock, locked_transaction
@@ -24,7 +24,6 @@ from .seats import give_conference_seat
 
 __all__ = [
     "Promotions",
-    "capacity_changed",
     "change_capacity",
     "mail_promotions",
     "promote",
@@ -162,14 +161,6 @@ def promote_from_waitlist(
         locked.flush()
         mail_promotions(promoted)
     return promoted.as_list()
-
-
-def capacity_changed(
-    *, conference: Conference | None = None, session: Session | None = None
-) -> list[Registration | SessionBooking]:
-    """Fill the seats of a capacity that was saved without `change_capacity` (the admin until it
-    calls `change_capacity`)."""
-    return promote_from_waitlist(conference=conference, session=session)
 
 
 def change_capacity(

@@ -4,6 +4,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from conferences.admin import BaseConferenceAdmin, BaseSessionAdmin
 from conferences.models import Conference, Session
-from registrations import organiser, services
+from registrations import services
+from registrations.admin.conferences import ConferenceAdmin, SessionAdmin
 from registrations.forms import RegistrationForm
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import (
@@ -898,7 +901,11 @@ def test_promote_action_gives_seats_freed_by_a_larger_capacity_to_the_waiting_li
     assert first_waiting.status == Registration.Status.PENDING
     assert second_waiting.status == Registration.Status.WAITLISTED
     assert messages_of(response) == [
-        ("success", "Regionalkonferenz Nordhessen: 1 Platz wurde an die Warteliste vergeben.")
+        (
+            "success",
+            "Regionalkonferenz Nordhessen: 1 Person von der Warteliste hat einen Konferenzplatz "
+            f"erhalten: {first_waiting.full_name}.",
+        )
     ]
     assert seat_problems(conference) == []
 
@@ -1254,7 +1261,10 @@ def test_conference_capacity_raised_in_admin_gives_the_seat_to_the_waiting_list(
     conference.refresh_from_db()
     assert waiting.status == Registration.Status.PENDING
     assert (conference.capacity, conference.seats_taken, conference.waitlist_count) == (4, 4, 0)
-    assert "1 Platz wurde an die Warteliste vergeben." in response.content.decode()
+    # The last message is the admin's own "changed successfully".
+    assert [str(m) for m in response.context["messages"]][:-1] == [
+        f"1 Person von der Warteliste hat einen Konferenzplatz erhalten: {waiting.full_name}."
+    ]
     assert seat_problems(conference) == []
 
 
@@ -1276,6 +1286,92 @@ def test_session_capacity_raised_in_admin_books_the_waiting_list(
     assert waiting.bookings.get().status == SessionBooking.Status.BOOKED
     assert (workshop.seats_taken, workshop.waitlist_count) == (3, 0)
     assert seat_problems(conference) == []
+
+
+def inline_prefix(data, session):
+    """The prefix of `session`'s row in the conference form's session inline."""
+    (key,) = [
+        k for k, v in data.items() if re.fullmatch(r"sessions-\d+-id", k) and v == str(session.pk)
+    ]
+    return key.removesuffix("-id")
+
+
+def test_conference_form_raising_both_capacities_reports_each_kind_of_seat(
+    admin_client, conference, workshops, register
+):
+    first = workshops[0]
+    for seat in range(conference.capacity):
+        register(conference, session_ids=[first] if seat < first.capacity else [])
+    waiting = register(
+        conference, conference_known_full=True, first_name="Aylin", last_name="Demir"
+    )
+    in_workshop = register(
+        conference,
+        session_ids=[first],
+        known_full_session_ids=[first],
+        conference_known_full=True,
+        first_name="Jonas",
+        last_name="Weber",
+    )
+    url = admin_url(Conference, "change", conference.pk)
+    data = admin_form_data(admin_client.get(url))
+    data["capacity"] = "5"
+    data[f"{inline_prefix(data, first)}-capacity"] = "3"
+
+    response = admin_client.post(url, data, follow=True)
+
+    waiting.refresh_from_db()
+    in_workshop.refresh_from_db()
+    assert (waiting.status, in_workshop.status) == (Registration.Status.PENDING,) * 2
+    assert in_workshop.bookings.get().status == SessionBooking.Status.BOOKED
+    # The last message is the admin's own "changed successfully".
+    assert [str(m) for m in response.context["messages"]][:-1] == [
+        "2 Personen von der Warteliste haben einen Konferenzplatz erhalten: Aylin Demir, "
+        "Jonas Weber.",
+        "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Jonas Weber.",
+    ]
+    assert seat_problems(conference) == []
+
+
+def test_session_capacity_raised_in_admin_names_who_got_a_seat_in_the_session(
+    admin_client, conference, workshops, register
+):
+    workshop = workshops[0]
+    register(conference, session_ids=[workshop])
+    register(conference, session_ids=[workshop])
+    register(
+        conference,
+        session_ids=[workshop],
+        known_full_session_ids=[workshop],
+        first_name="Aylin",
+        last_name="Demir",
+    )
+    url = admin_url(Session, "change", workshop.pk)
+    data = admin_form_data(admin_client.get(url))
+    data["capacity"] = "3"
+
+    response = admin_client.post(url, data, follow=True)
+
+    # The last message is the admin's own "changed successfully".
+    assert [str(m) for m in response.context["messages"]][:-1] == [
+        "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Aylin Demir."
+    ]
+
+
+def test_conference_and_session_each_have_one_admin_and_none_is_unregistered():
+    registered = {type(model_admin) for model_admin in admin_site._registry.values()}
+    sources = [
+        path.read_text()
+        for app in ("conferences", "registrations")
+        for path in (Path(__file__).parents[2] / app / "admin").glob("*.py")
+    ]
+
+    assert type(admin_site.get_model_admin(Conference)) is ConferenceAdmin
+    assert type(admin_site.get_model_admin(Session)) is SessionAdmin
+    assert issubclass(ConferenceAdmin, BaseConferenceAdmin)
+    assert issubclass(SessionAdmin, BaseSessionAdmin)
+    assert not registered & {BaseConferenceAdmin, BaseSessionAdmin}
+    assert [source for source in sources if "unregister(" in source] == []
 
 
 def _register_directly(conference):
@@ -1359,7 +1455,7 @@ def test_move_booking_refuses_what_makes_no_sense_and_changes_nothing(
         },
     }.items():
         with pytest.raises(services.RegistrationError) as refused:
-            organiser.move_booking(**kwargs)
+            services.move_booking(**kwargs)
         refusals[name] = refused.value.code
 
     assert refusals == {name: name for name in refusals}
@@ -1375,7 +1471,7 @@ def test_move_booking_of_a_waitlisted_person_keeps_them_waiting_in_the_new_sessi
         register(conference)
     waiting = register(conference, session_ids=[first], conference_known_full=True)
 
-    moved = organiser.move_booking(registration=waiting, from_session=first, to_session=later)
+    moved = services.move_booking(registration=waiting, from_session=first, to_session=later)
 
     later.refresh_from_db()
     assert moved.status == SessionBooking.Status.WAITLISTED
@@ -1387,8 +1483,8 @@ def test_check_in_twice_keeps_the_first_moment(conference, register):
     registration = register(conference)
     first = timezone.now() - timedelta(minutes=5)
 
-    organiser.check_in(registration=registration, now=first)
-    again = organiser.check_in(registration=registration)
+    services.check_in(registration=registration, now=first)
+    again = services.check_in(registration=registration)
 
     assert again.checked_in_at == first
 
@@ -1419,7 +1515,7 @@ def test_two_organisers_moving_people_to_the_last_seat_never_overbook(round_):
     def move(registration):
         barrier.wait()
         try:
-            organiser.move_booking(registration=registration, from_session=first, to_session=later)
+            services.move_booking(registration=registration, from_session=first, to_session=later)
             outcomes.append("moved")
         except services.RegistrationError as error:
             outcomes.append(error.code)

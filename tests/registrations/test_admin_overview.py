@@ -3,17 +3,21 @@
 import csv
 import io
 import logging
+import re
 
 import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from conferences.models import Conference
-from registrations import organiser, services
+from registrations import services
+from registrations.admin.charts import Row, bar_chart
 from registrations.models import Consent, Registration
 from tests.admin_helpers import admin_url
 from tests.factories import ConferenceFactory, WorkshopFactory, bulk_registrations
@@ -56,7 +60,7 @@ def running(conference, workshops, register):
         last_name="Demir",
     )
     services.confirm_email(registration=arrived)
-    organiser.check_in(registration=arrived)
+    services.check_in(registration=arrived)
     register(conference, organisation_type="municipality", diet="vegetarian")
     cancelled = register(conference)
     services.cancel_registration(registration=cancelled)
@@ -131,6 +135,31 @@ def test_every_chart_is_inline_svg_labelled_by_its_caption_with_a_table(admin_cl
     assert "<td>Landkreis</td>" not in content  # rows link to the filtered changelist
     assert '">Landkreis</a></td><td>3</td>' in content
     assert "Induktionsschleife" in content
+
+
+def test_charts_come_from_templates_without_inline_style_or_script(admin_client, running):
+    response = admin_client.get(overview_url(running))
+
+    content = response.content.decode()
+    svgs = re.findall(r"<svg.*?</svg>", content, re.S)
+    assert content.count('class="tb-chart"') == 4
+    assert [svg for svg in svgs if "style=" in svg or "<script" in svg] == []
+    assert re.findall(r'href="([^"]*admin-charts[^"]*)"', content) == [
+        static("css/admin-charts.css")
+    ]
+
+
+def test_chart_coordinates_are_not_localised_in_german():
+    chart = bar_chart([Row("Nordhessen", 7), Row("Südhessen", 3)])
+
+    with translation.override("de"):
+        svg = render_to_string(
+            "admin/registrations/charts/bar_chart.html", {"chart": chart, "labelledby": "c"}
+        )
+
+    assert [bar.width for bar in chart.bars] == [300.0, 128.6]
+    assert re.findall(r'<rect class="tb-chart-bar" [^>]*width="([^"]+)"', svg) == ["300.0", "128.6"]
+    assert "<title>Südhessen: 3</title>" in svg
 
 
 def test_overview_of_a_conference_without_registrations_says_so(admin_client):
@@ -347,7 +376,8 @@ def test_conference_action_promotes_the_waiting_list(admin_client, conference, r
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.PENDING
     assert [str(m) for m in response.context["messages"]] == [
-        "Regionalkonferenz Nordhessen: 1 Platz wurde an die Warteliste vergeben."
+        "Regionalkonferenz Nordhessen: 1 Person von der Warteliste hat einen Konferenzplatz "
+        f"erhalten: {waiting.full_name}."
     ]
 
 

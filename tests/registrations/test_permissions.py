@@ -12,10 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from conferences.admin import organised_conferences
 from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
 from registrations import exports
-from registrations.admin_views import EXPORT_FORMATS
+from registrations.admin.export_views import EXPORT_FORMATS
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import admin_url
 from tests.factories import (
@@ -183,7 +182,7 @@ def test_the_admin_and_the_exports_agree_on_who_sees_which_conference(make_user)
     user = make_user()
     own_conference.organisers.add(user)
 
-    in_admin = set(organised_conferences(user))
+    in_admin = set(Conference.objects.organised_by(user))
     in_exports = set(exports.conferences_visible_to(user))
 
     assert in_admin == in_exports

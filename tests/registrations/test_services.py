@@ -1003,7 +1003,7 @@ def test_expire_registrations_command_reports_the_number(conference, register, c
     assert Registration.objects.get().status == Status.CANCELLED
 
 
-# --- promote_from_waitlist / capacity_changed --------------------------------------------------
+# --- promote_from_waitlist / change_capacity --------------------------------------------------
 
 
 def test_raising_the_conference_capacity_promotes_in_waiting_list_order(
@@ -1014,17 +1014,13 @@ def test_raising_the_conference_capacity_promotes_in_waiting_list_order(
     waiting = [
         register(conference, session_ids=[first], conference_known_full=True) for _ in range(3)
     ]
-    Conference.objects.filter(pk=conference.pk).update(capacity=5)
     mail.outbox.clear()
 
-    promoted = run(services.capacity_changed, conference=conference)
+    promoted = run(services.change_capacity, conference=conference, capacity=5)
 
     statuses = [Registration.objects.get(pk=r.pk).status for r in waiting]
     assert statuses == [Status.PENDING, Status.PENDING, Status.WAITLISTED]
-    assert [p.pk for p in promoted if isinstance(p, Registration)] == [
-        waiting[0].pk,
-        waiting[1].pk,
-    ]
+    assert [r.pk for r in promoted.registrations] == [waiting[0].pk, waiting[1].pk]
     assert bookings_of(waiting[0]) == {"Workshop Ankommen": BOOKED}
     assert bookings_of(waiting[2]) == {"Workshop Ankommen": WAITLISTED}
     assert counters(conference) == (5, 1)
@@ -1040,13 +1036,11 @@ def test_raising_a_session_capacity_promotes_only_people_with_a_conference_seat(
     register(conference, session_ids=[first])
     seated = register(conference, session_ids=[first], known_full_session_ids=[first])
     no_seat_yet = register(conference, session_ids=[first], conference_known_full=True)
-    first.capacity = 4
-    first.save(update_fields=["capacity"])  # as the admin does: never the counters
     mail.outbox.clear()
 
-    promoted = run(services.capacity_changed, session=first)
+    promoted = run(services.change_capacity, session=first, capacity=4)
 
-    assert [booking.registration_id for booking in promoted] == [seated.pk]
+    assert [booking.registration_id for booking in promoted.bookings] == [seated.pk]
     assert bookings_of(no_seat_yet) == {"Workshop Ankommen": WAITLISTED}
     assert counters(first) == (3, 1)
     assert subjects() == [(seated.email, "Ein Platz für Sie: Regionalkonferenz Nordhessen")]
@@ -1242,9 +1236,9 @@ def test_counters_equal_a_recount_after_any_sequence_of_operations(register, pas
             elif operation == "capacity":
                 session = sessions[rng.randrange(2)]
                 session.refresh_from_db()
-                session.capacity = session.seats_taken + rng.randrange(2)
-                session.save(update_fields=["capacity"])
-                services.capacity_changed(session=session)
+                services.change_capacity(
+                    session=session, capacity=session.seats_taken + rng.randrange(2)
+                )
         except RegistrationError as error:
             operations.append(f"{step} {operation}: {error.code}")
         else:
