@@ -114,7 +114,7 @@ def certificates(*, conference, registration: Registration | None = None) -> tup
     frame = Frame(
         MARGIN, SIGNATURE_Y + 12 * mm, TEXT_W, PAGE_H - 50 * mm - SIGNATURE_Y - 12 * mm, 0, 0, 0, 0
     )
-    doc.addPageTemplates([PageTemplate(frames=[frame], onPage=signature if people else None)])
+    doc.addPageTemplates([PageTemplate(frames=[frame], onPageEnd=signature if people else None)])
     styles = {
         "title": _style("title", f.bold, 26, leading=31),
         "text": _style("text", f.regular, 12, leading=17),

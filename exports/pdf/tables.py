@@ -79,18 +79,20 @@ def set_metadata(canvas: Canvas, title: str) -> None:
     canvas.setCreator("Tagungsbüro")
 
 
-class _SectionStart(Flowable):
-    """Takes no room; tells the page template which section the page belongs to."""
+class _NextSection(Flowable):
+    """Takes no room; put before the page break that starts a section, it tells the next
+    page's header which section that page belongs to."""
 
-    def __init__(self, index: int):
+    def __init__(self, index: int, state: dict):
         super().__init__()
         self.index = index
+        self.state = state
 
     def wrap(self, available_width, available_height):
         return 0, 0
 
     def draw(self):
-        self.canv._tb_section = self.index
+        self.state["section"] = self.index
 
 
 def _numbered_canvas(footer):
@@ -183,7 +185,10 @@ def render_sections(conference, sections: Sequence[Section], *, filename: str, t
         canvas.setFont(font, size)
         canvas.drawString(x, y, text)
 
+    state = {"section": 0}
+
     def header(canvas, doc):
+        canvas._tb_section = state["section"]
         heading, subheading = headings[canvas._tb_section] if headings else ("", "")
         y = PAGE_H - MARGIN - 5 * mm
         text, size = fit(conference_title, f.bold, 14, TABLE_W, 9)
@@ -221,13 +226,13 @@ def render_sections(conference, sections: Sequence[Section], *, filename: str, t
         pageCompression=1,
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, 0, 0, 0, 0, id="table")
-    doc.addPageTemplates([PageTemplate(id="list", frames=[frame], onPageEnd=header)])
+    doc.addPageTemplates([PageTemplate(id="list", frames=[frame], onPage=header)])
     note_style = ParagraphStyle("note", fontName=f.regular, fontSize=8, leading=10, textColor=MUTED)
     story: list[Flowable] = []
     for index, section in enumerate(sections):
         if index:
-            story.append(PageBreak())
-        story += [_SectionStart(index), _table(section)]
+            story += [_NextSection(index, state), PageBreak()]
+        story.append(_table(section))
         if section.note:
             story += [Spacer(0, 3 * mm), Paragraph(escape(printable(section.note)), note_style)]
     if not story:

@@ -14,6 +14,12 @@ from exports.registry import all_exporters, get_exporter
 class Command(BaseCommand):
     help = "Exportiert Daten einer Konferenz (Listen, Namensschilder, Bescheinigungen)."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # key=value options may come after --conference and the other flags.
+        parser.parse_args = parser.parse_intermixed_args
+        return parser
+
     def add_arguments(self, parser):
         parser.add_argument("identifier", nargs="?", help="Kennung des Exports (siehe --list)")
         parser.add_argument("options", nargs="*", metavar="key=value", help="Optionen")
