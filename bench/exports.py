@@ -139,19 +139,20 @@ def prepare(rows: int, large: int, badges: int) -> None:
 
 
 def _export(kind: str, conference):
-    from registrations import exports, pdf
+    """The export run through the registry, as the admin and the `export` command run it."""
+    from exports.registry import get_exporter
 
-    if kind in ("csv", "csv-semicolon", "xlsx"):
-        return exports.attendee_list(conference=conference, fmt=kind)
-    if kind == "session-lists":
-        return exports.session_lists(conference=conference, fmt="xlsx")
-    if kind.startswith("badges-"):
-        return pdf.badges(conference=conference, layout=kind.removeprefix("badges-"))
-    if kind == "sign-in":
-        return pdf.sign_in_sheets(conference=conference)
-    if kind == "certificates":
-        return pdf.certificates(conference=conference)
-    raise ValueError(kind)
+    identifier, params = {
+        "csv": ("attendees", {"format": "csv"}),
+        "csv-semicolon": ("attendees", {"format": "csv-semicolon"}),
+        "xlsx": ("attendees", {"format": "xlsx"}),
+        "session-lists": ("session_lists", {"format": "xlsx"}),
+        "badges-a4": ("badges", {"layout": "a4"}),
+        "badges-a6": ("badges", {"layout": "a6"}),
+        "sign-in": ("sign_in", {}),
+        "certificates": ("certificates", {}),
+    }[kind]
+    return get_exporter(identifier)(conference=conference).run(params)
 
 
 def _peak_rss_mb() -> float:
@@ -204,9 +205,9 @@ def measure(name: str) -> dict:
     import xlsxwriter  # noqa: F401
 
     from conferences.models import Conference
-    from registrations import pdf
+    from exports.pdf import text
 
-    pdf.fonts()
+    text.fonts()
     slug, kind = MEASUREMENTS[name]
     _run(kind, Conference.objects.get(slug="bench-badges"))  # warm-up
     conference = Conference.objects.get(slug=slug)

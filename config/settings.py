@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "conferences",
     "registrations",
     "seeds",
+    "exports",  # EXPORTS (issue 12): the exports app
+    "checkin",  # EXPORTS (issue 12): check-in codes
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 urlpatterns += i18n_patterns(
+    # Before the admin's own URLs: the exports app mounts its download under /admin/.
+    path("admin/", include("exports.urls")),
     path("admin/", admin.site.urls),
     path("", include("registrations.urls")),
     path("", include("conferences.urls")),

@@ -151,6 +151,17 @@ class Registration(PersonName, models.Model):
         _("Erinnerung versandt am"), null=True, blank=True, editable=False
     )
     checked_in_at = models.DateTimeField(_("eingecheckt am"), null=True, blank=True, editable=False)
+    # Set by organisers for a speaker's own registration: the badge is the speaker's badge with
+    # this registration's check-in code (matched by identity, never by name).
+    speaker = models.ForeignKey(
+        "conferences.Speaker",
+        verbose_name=_("Person im Programm"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        help_text=_("Nur für die eigene Anmeldung einer Person aus dem Programm."),
+    )
 
     # The token is a secret: never copied into the history.
     history = HistoricalRecords(excluded_fields=["token", "updated_at"])

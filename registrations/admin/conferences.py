@@ -4,16 +4,18 @@ waiting list: a capacity an organiser changes hands the new seats to the people 
 save's transaction. This app may import conferences, not the reverse."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from conferences.admin import BaseConferenceAdmin, BaseSessionAdmin
 from conferences.models import Conference, Session
 
 from .. import services
-from . import export_views, overview
 from . import messages as message_views
+from . import overview
 from .promotions import Promotions, report_promotions
 
 
@@ -58,11 +60,6 @@ class ConferenceAdmin(WaitingListOnCapacityChange, BaseConferenceAdmin):
                 view(message_views.message),
                 name="conferences_conference_message",
             ),
-            path(
-                "<int:conference_id>/export/<slug:kind>/",
-                view(export_views.export),
-                name="conferences_conference_export",
-            ),
         ]
         return urls + super().get_urls()
 
@@ -87,7 +84,9 @@ class ConferenceAdmin(WaitingListOnCapacityChange, BaseConferenceAdmin):
                 request, _("Bitte wählen Sie genau eine Konferenz aus."), messages.ERROR
             )
             return None
-        return export_views.export_response(request, conferences[0], "attendees", {"format": fmt})
+        # The exports app serves the download (registrations never import it).
+        url = reverse("exports:export", args=(conferences[0].pk, "attendees"))
+        return HttpResponseRedirect(f"{url}?{urlencode({'format': fmt})}")
 
     @admin.action(description=_("Teilnehmendenliste exportieren (CSV)"), permissions=("export",))
     def export_attendees_csv(self, request, queryset):

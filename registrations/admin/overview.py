@@ -19,7 +19,6 @@ from conferences.models import Conference, Session
 
 from ..models import Registration
 from .charts import Row, SeatBar, bar_chart, column_chart, seat_bar
-from .export_views import AttendeeExportForm, export_links
 from .pages import changelist_url, conference_or_404, page_context, require_permission
 
 Status = Registration.Status
@@ -148,13 +147,7 @@ def overview(model_admin, request, conference_id):
         can_add=user.has_perm("registrations.add_registration"),
         can_message=user.has_perm("registrations.message_participants"),
         can_export=user.has_perm("registrations.export_registration"),
-        export_links=export_links(conference),
-        attendee_form=AttendeeExportForm(
-            conference=conference, initial={"status": [Status.CONFIRMED]}
-        ),
-        attendee_export_url=reverse(
-            "admin:conferences_conference_export", args=(conference.pk, "attendees")
-        ),
+        attendee_export_url=reverse("exports:export", args=(conference.pk, "attendees")),
     )
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/registrations/conference_overview.html", context)

@@ -30,7 +30,7 @@ def overview_url(conference):
 
 
 def export_url(conference, kind, **params):
-    url = reverse("admin:conferences_conference_export", args=(conference.pk, kind))
+    url = reverse("exports:export", args=(conference.pk, kind))
     query = "&".join(
         f"{key}={item}"
         for key, value in params.items()

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
+from exports.registry import all_exporters
 from registrations import exports
-from registrations.admin.export_views import EXPORT_FORMATS
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import admin_url
 from tests.factories import (
@@ -289,10 +289,10 @@ def test_actions_never_reach_another_conferences_registrations(organiser_client,
 EXPORT_URLS = {
     f"export-{kind}-{fmt}": (
         lambda c, kind=kind, fmt=fmt: (
-            reverse("admin:conferences_conference_export", args=(c.pk, kind)) + f"?format={fmt}"
+            reverse("exports:export", args=(c.pk, kind)) + f"?format={fmt}"
         )
     )
-    for kind, formats in EXPORT_FORMATS.items()
+    for kind, formats in {e.identifier: e.formats for e in all_exporters()}.items()
     for fmt in formats
 }
 PAGE_URLS = {

@@ -12,9 +12,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from checkin.codes import checkin_code_for, registration_id_from_checkin_code
 from conferences.models import SessionSpeaker
-from registrations import exports, pdf
+from exports.pdf import badges as pdf_badges
+from exports.pdf import text as pdf_text
 from registrations.models import Consent, ExportLog, Registration
+from tests.exports.helpers import (
+    badges,
+    catering_summary,
+    certificates,
+    participant_list,
+    sign_in_sheets,
+)
 from tests.factories import (
     ConferenceFactory,
     ConsentFactory,
@@ -33,6 +42,7 @@ UNICODE_NAMES = [
     ("Eva", "Kühne-Hörmann"),
     ("Ina", "Jerenashvili"),
     ("ليلى", "العلي"),
+    ("مريم", "الحسيني"),
 ]
 
 # --- Reading reportlab's PDFs back (no PDF library is a dependency) ---------------------------
@@ -126,52 +136,62 @@ def unicode_people(conference):
 
 @pytest.fixture
 def no_system_fonts(monkeypatch, settings):
-    monkeypatch.setattr(pdf, "FONT_DIRS", ())
+    monkeypatch.setattr(pdf_text, "FONT_DIRS", ())
     settings.EXPORT_FONT_DIRS = []
-    pdf.fonts.cache_clear()
+    pdf_text.fonts.cache_clear()
     yield
-    pdf.fonts.cache_clear()
+    pdf_text.fonts.cache_clear()
 
 
 # --- Fonts and right-to-left text -------------------------------------------------------------
 
 
 def test_a_unicode_font_from_the_system_is_used():
-    fonts = pdf.fonts()
+    fonts = pdf_text.fonts()
 
     assert (fonts.regular, fonts.bold) == ("TB-Sans", "TB-Sans-Bold")
     assert {ord("ل"), ord("ü"), ord("ა"), 0xFEFB} <= fonts.coverage
 
 
 def test_visual_leaves_left_to_right_text_alone():
-    assert pdf.visual("Kühne-Hörmann (Kassel)") == "Kühne-Hörmann (Kassel)"
+    assert pdf_text.visual("Kühne-Hörmann (Kassel)") == "Kühne-Hörmann (Kassel)"
 
 
 def test_visual_joins_arabic_letters_and_reverses_them():
     # ليلى العلي: lam initial, yeh medial, lam medial, alef maksura final; alef isolated,
     # lam initial, ain medial, lam medial, yeh final; then in visual (right-to-left) order.
-    assert pdf.visual("ليلى العلي") == ("\ufef2\ufee0\ufecc\ufedf\ufe8d \ufef0\ufee0\ufef4\ufedf")
+    assert pdf_text.visual("ليلى العلي") == (
+        "\ufef2\ufee0\ufecc\ufedf\ufe8d \ufef0\ufee0\ufef4\ufedf"
+    )
+
+
+def test_visual_shapes_and_orders_a_full_arabic_name():
+    # الحسيني: alef isolated, lam initial, hah, seen, yeh, noon medial, yeh final; مريم: meem
+    # initial, reh final, yeh initial, meem final; the words and letters right to left.
+    assert pdf_text.visual("مريم الحسيني") == (
+        "\ufef2\ufee8\ufef4\ufeb4\ufea4\ufedf\ufe8d \ufee2\ufef3\ufeae\ufee3"
+    )
 
 
 def test_visual_keeps_latin_text_after_arabic_in_order():
-    assert pdf.visual("جمعية Kassel e.V.") == "\ufe94\ufef4\ufecc\ufee4\ufe9f Kassel e.V."
+    assert pdf_text.visual("جمعية Kassel e.V.") == "\ufe94\ufef4\ufecc\ufee4\ufe9f Kassel e.V."
 
 
 def test_visual_uses_the_lam_alef_ligature():
-    assert pdf.visual("لا") == "\ufefb"
+    assert pdf_text.visual("لا") == "\ufefb"
 
 
 def test_without_a_unicode_font_helvetica_prints_question_marks(no_system_fonts, caplog):
     caplog.set_level(logging.WARNING, logger="tagungsbuero.exports")
 
-    printed = pdf.printable("Kühne-Hörmann ليلى")
+    printed = pdf_text.printable("Kühne-Hörmann ليلى")
 
-    assert (pdf.fonts().regular, printed) == ("Helvetica", "Kühne-Hörmann ????")
+    assert (pdf_text.fonts().regular, printed) == ("Helvetica", "Kühne-Hörmann ????")
     assert "No Unicode TrueType font" in caplog.text
 
 
 def test_without_a_unicode_font_pdfs_are_still_made(conference, unicode_people, no_system_fonts):
-    data = pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read()
+    data = sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read()
 
     text = pdf_pages(data)[0]
     assert "Kühne-Hörmann, Eva" in text
@@ -190,7 +210,7 @@ def test_sign_in_sheet_has_a_section_per_day_alphabetical_with_header_and_page_n
         conference=conference, last_name="Wartet", status=Registration.Status.WAITLISTED
     )
 
-    pages = pdf_pages(pdf.sign_in_sheets(conference=conference).read())
+    pages = pdf_pages(sign_in_sheets(conference=conference).read())
 
     assert len(pages) == 2
     first = pages[0].splitlines()
@@ -208,7 +228,8 @@ def test_sign_in_sheet_has_a_section_per_day_alphabetical_with_header_and_page_n
         "Kühne-Hörmann, Eva",
         "Özdemir, Ali",
         "Zaeri-Esfahani, Leyla",
-        pdf.visual("العلي, ليلى"),
+        pdf_text.visual("الحسيني, مريم"),
+        pdf_text.visual("العلي, ليلى"),
     ]
     assert "Unterschrift" in first
     assert first[-1] == "Seite 1 von 1"
@@ -219,7 +240,7 @@ def test_sign_in_sheet_has_a_section_per_day_alphabetical_with_header_and_page_n
 def test_sign_in_sheet_of_one_day_counts_its_pages(conference):
     bulk_registrations(conference, 60)
 
-    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 12)).read())
+    pages = pdf_pages(sign_in_sheets(conference=conference, day=date(2027, 5, 12)).read())
 
     assert [p.splitlines()[-1] for p in pages] == [
         "Seite 1 von 3",
@@ -239,7 +260,7 @@ def test_sign_in_sheet_of_a_session_lists_its_booked_participants(conference):
             session=session,
         )
 
-    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, session=workshop).read())
+    pages = pdf_pages(sign_in_sheets(conference=conference, session=workshop).read())
 
     lines = pages[0].splitlines()
     starts = timezone.localtime(workshop.starts_at)
@@ -258,7 +279,7 @@ def test_sign_in_sheets_by_session_make_a_section_per_listed_session(conference)
     WorkshopFactory(conference=conference, title="Workshop A")
     WorkshopFactory(conference=conference, title="Workshop B")
 
-    pages = pdf_pages(pdf.sign_in_sheets(conference=conference, by_session=True).read())
+    pages = pdf_pages(sign_in_sheets(conference=conference, by_session=True).read())
 
     assert [p.splitlines()[2] for p in pages] == [
         "Unterschriftenliste · Workshop A",
@@ -272,7 +293,7 @@ def test_sign_in_sheets_by_session_make_a_section_per_listed_session(conference)
 def test_badges_on_a4_label_sheets_hold_eight_per_page(conference):
     bulk_registrations(conference, 9)
 
-    export = pdf.badges(conference=conference, layout="a4")
+    export = badges(conference=conference, layout="a4")
 
     pages = pdf_pages(export.read())
     assert (export.filename, len(pages)) == ("namensschilder-nordhessen-a4.pdf", 2)
@@ -282,7 +303,7 @@ def test_badges_on_a4_label_sheets_hold_eight_per_page(conference):
 def test_a6_badges_are_one_per_page(conference):
     bulk_registrations(conference, 3)
 
-    pages = pdf_pages(pdf.badges(conference=conference, layout="a6").read())
+    pages = pdf_pages(badges(conference=conference, layout="a6").read())
 
     assert [p.count("Teilnehmende") for p in pages] == [1, 1, 1]
 
@@ -315,8 +336,8 @@ def test_badges_show_name_organisation_and_role_for_every_kind_of_person(confere
     )
     ExhibitorFactory(conference=conference, status="rejected", organisation="Abgelehnt")
 
-    entries = pdf.badge_entries(conference)
-    text = "\n".join(pdf_pages(pdf.badges(conference=conference).read()))
+    entries = pdf_badges.badge_entries(conference)
+    text = "\n".join(pdf_pages(badges(conference=conference).read()))
 
     assert [(e.name, e.organisation, e.role) for e in entries] == [
         ("Dr. Leyla Zaeri-Esfahani", "Stadt Kassel", "participant"),
@@ -340,7 +361,7 @@ def test_badges_show_name_organisation_and_role_for_every_kind_of_person(confere
 
 
 def test_badge_roles_differ_in_word_shape_and_pattern_not_only_colour():
-    styles = pdf.BADGE_STYLES.values()
+    styles = pdf_badges.BADGE_STYLES.values()
 
     assert [s.label for s in styles] == [
         "Teilnehmende",
@@ -356,32 +377,57 @@ def test_badges_can_be_limited_to_roles(conference):
     RegistrationFactory(conference=conference)
     ExhibitorFactory(conference=conference)
 
-    entries = pdf.badge_entries(conference, roles=["exhibitor"])
+    entries = pdf_badges.badge_entries(conference, roles=["exhibitor"])
 
     assert [e.role for e in entries] == ["exhibitor"]
 
 
-def test_a_registered_speaker_gets_one_badge_with_the_check_in_code(conference):
-    registration = RegistrationFactory(conference=conference, first_name="Rita", last_name="Rot")
-    SessionSpeakerFactory(
-        session=WorkshopFactory(conference=conference),
-        speaker=SpeakerFactory(first_name="Rita", last_name="Rot"),
+def test_a_speaker_with_a_linked_registration_gets_one_badge_with_its_check_in_code(conference):
+    speaker = SpeakerFactory(first_name="Rita", last_name="Rot")
+    SessionSpeakerFactory(session=WorkshopFactory(conference=conference), speaker=speaker)
+    registration = RegistrationFactory(
+        conference=conference, first_name="Rita", last_name="Rot", speaker=speaker
     )
 
-    entries = pdf.badge_entries(conference)
+    entries = pdf_badges.badge_entries(conference)
 
     assert [(e.name, e.role, e.code) for e in entries] == [
-        ("Rita Rot", "speaker", exports.checkin_code_for(registration))
+        ("Rita Rot", "speaker", checkin_code_for(registration))
     ]
+
+
+def test_a_namesake_of_a_speaker_gets_a_badge_of_their_own_with_their_own_code(conference):
+    speaker = SpeakerFactory(first_name="Rita", last_name="Rot", organisation="Universität")
+    SessionSpeakerFactory(session=WorkshopFactory(conference=conference), speaker=speaker)
+    namesake = RegistrationFactory(
+        conference=conference, first_name="Rita", last_name="Rot", organisation="Stadt Kassel"
+    )
+
+    entries = pdf_badges.badge_entries(conference)
+
+    assert [(e.name, e.organisation, e.role, e.code) for e in entries] == [
+        ("Rita Rot", "Stadt Kassel", "participant", checkin_code_for(namesake)),
+        ("Rita Rot", "Universität", "speaker", ""),
+    ]
+
+
+def test_a_speaker_linked_to_a_registration_of_another_conference_gets_no_code(conference):
+    speaker = SpeakerFactory(first_name="Rita", last_name="Rot")
+    SessionSpeakerFactory(session=WorkshopFactory(conference=conference), speaker=speaker)
+    RegistrationFactory(first_name="Rita", last_name="Rot", speaker=speaker)
+
+    entries = pdf_badges.badge_entries(conference)
+
+    assert [(e.name, e.role, e.code) for e in entries] == [("Rita Rot", "speaker", "")]
 
 
 def test_participant_badges_carry_the_check_in_code_and_no_personal_data(conference):
     registration = RegistrationFactory(conference=conference, email="leyla@example.org")
 
-    (entry,) = pdf.badge_entries(conference)
-    data = pdf.badges(conference=conference, layout="a6").read()
+    (entry,) = pdf_badges.badge_entries(conference)
+    data = badges(conference=conference, layout="a6").read()
 
-    assert exports.registration_id_from_checkin_code(entry.code) == registration.pk
+    assert registration_id_from_checkin_code(entry.code) == registration.pk
     assert b"leyla@example.org" not in data
     assert registration.token.encode() not in data
     assert "leyla@example.org" not in "\n".join(pdf_pages(data))
@@ -394,7 +440,7 @@ def test_badge_qr_code_scans_to_the_check_in_code(conference, tmp_path):
             pytest.fail(f"{reason}; CI installs them (.ci/run)")
         pytest.skip(reason)
     registration = RegistrationFactory(conference=conference)
-    (tmp_path / "badge.pdf").write_bytes(pdf.badges(conference=conference, layout="a6").read())
+    (tmp_path / "badge.pdf").write_bytes(badges(conference=conference, layout="a6").read())
 
     subprocess.run(
         [shutil.which("pdftoppm"), "-r", "150", "-png", tmp_path / "badge.pdf", tmp_path / "page"],
@@ -407,14 +453,14 @@ def test_badge_qr_code_scans_to_the_check_in_code(conference, tmp_path):
         check=True,
     ).stdout.strip()
 
-    assert scanned == exports.checkin_code_for(registration)
+    assert scanned == checkin_code_for(registration)
 
 
 def test_badges_of_unicode_names_print_every_character(conference, unicode_people):
-    text = " ".join(pdf_pages(pdf.badges(conference=conference).read())).replace("\n", " ")
+    text = " ".join(pdf_pages(badges(conference=conference).read())).replace("\n", " ")
 
     for first, last in UNICODE_NAMES:
-        assert pdf.visual(f"{first} {last}") in text
+        assert pdf_text.visual(f"{first} {last}") in text
     assert "?" not in text
 
 
@@ -424,9 +470,9 @@ def test_badges_of_unicode_names_print_every_character(conference, unicode_peopl
 def test_certificates_are_one_page_per_confirmed_participant(conference, unicode_people):
     RegistrationFactory(conference=conference, status=Registration.Status.WAITLISTED)
 
-    pages = pdf_pages(pdf.certificates(conference=conference).read())
+    pages = pdf_pages(certificates(conference=conference).read())
 
-    assert len(pages) == 4
+    assert len(pages) == 5
     lines = pages[0].splitlines()
     assert lines[:3] == [
         "Teilnahmebescheinigung",
@@ -442,12 +488,13 @@ def test_certificates_are_one_page_per_confirmed_participant(conference, unicode
         "Ina Jerenashvili",
         "Eva Kühne-Hörmann",
         "Leyla Zaeri-Esfahani",
-        pdf.visual("ليلى العلي"),
+        pdf_text.visual("مريم الحسيني"),
+        pdf_text.visual("ليلى العلي"),
     ]
 
 
 def test_a_single_certificate(conference, unicode_people):
-    export = pdf.certificates(conference=conference, registration=unicode_people[1])
+    export = certificates(conference=conference, registration=unicode_people[1])
 
     pages = pdf_pages(export.read())
 
@@ -468,7 +515,7 @@ def test_participant_list_pdf_holds_names_and_organisations_of_consenting_people
     ConsentFactory(registration=listed, purpose=Consent.Purpose.PARTICIPANT_LIST)
     RegistrationFactory(conference=conference, last_name="Nicht-Gelistet")
 
-    pages = pdf_pages(exports.participant_list(conference=conference, fmt="pdf").read())
+    pages = pdf_pages(participant_list(conference=conference, fmt="pdf").read())
 
     assert "Ina Jerenashvili\nUni" in pages[0]
     assert "Nicht-Gelistet" not in pages[0]
@@ -484,7 +531,7 @@ def test_catering_pdf_has_the_three_tables(conference):
         accessibility_needs="Gebärdensprachdolmetschung",
     )
 
-    pages = pdf_pages(exports.catering_summary(conference=conference, fmt="pdf").read())
+    pages = pdf_pages(catering_summary(conference=conference, fmt="pdf").read())
 
     assert [p.splitlines()[2] for p in pages] == [
         "Ernährung",
@@ -499,7 +546,7 @@ def test_catering_pdf_has_the_three_tables(conference):
 def test_formula_like_text_in_pdfs_is_printed_as_it_was_typed(conference):
     RegistrationFactory(conference=conference, first_name="Omar", last_name="=Haddad")
 
-    text = pdf_pages(pdf.sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read())[0]
+    text = pdf_pages(sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read())[0]
 
     assert "=Haddad, Omar" in text
 
@@ -507,14 +554,14 @@ def test_formula_like_text_in_pdfs_is_printed_as_it_was_typed(conference):
 # --- Query counts and the log -----------------------------------------------------------------
 
 PDF_EXPORTS = {
-    "sign-in-days": lambda c, s: pdf.sign_in_sheets(conference=c),
-    "sign-in-session": lambda c, s: pdf.sign_in_sheets(conference=c, session=s),
-    "sign-in-by-session": lambda c, s: pdf.sign_in_sheets(conference=c, by_session=True),
-    "badges-a4": lambda c, s: pdf.badges(conference=c),
-    "badges-a6": lambda c, s: pdf.badges(conference=c, layout="a6"),
-    "certificates": lambda c, s: pdf.certificates(conference=c),
-    "participant-list": lambda c, s: exports.participant_list(conference=c, fmt="pdf"),
-    "catering": lambda c, s: exports.catering_summary(conference=c, fmt="pdf"),
+    "sign-in-days": lambda c, s: sign_in_sheets(conference=c),
+    "sign-in-session": lambda c, s: sign_in_sheets(conference=c, session=s),
+    "sign-in-by-session": lambda c, s: sign_in_sheets(conference=c, by_session=True),
+    "badges-a4": lambda c, s: badges(conference=c),
+    "badges-a6": lambda c, s: badges(conference=c, layout="a6"),
+    "certificates": lambda c, s: certificates(conference=c),
+    "participant-list": lambda c, s: participant_list(conference=c, fmt="pdf"),
+    "catering": lambda c, s: catering_summary(conference=c, fmt="pdf"),
 }
 
 
@@ -542,11 +589,11 @@ def test_every_pdf_export_is_logged(conference):
     user = UserFactory(username="orga")
     bulk_registrations(conference, 3)
 
-    pdf.sign_in_sheets(conference=conference, user=user)
-    pdf.badges(conference=conference, user=user, layout="a6")
-    pdf.certificates(conference=conference, user=user)
-    exports.participant_list(conference=conference, user=user, fmt="pdf")
-    exports.catering_summary(conference=conference, user=user, fmt="pdf")
+    sign_in_sheets(conference=conference, user=user)
+    badges(conference=conference, user=user, layout="a6")
+    certificates(conference=conference, user=user)
+    participant_list(conference=conference, user=user, fmt="pdf")
+    catering_summary(conference=conference, user=user, fmt="pdf")
 
     assert list(
         ExportLog.objects.order_by("pk").values_list("kind", "fmt", "user", "row_count")

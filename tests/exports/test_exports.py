@@ -7,18 +7,25 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core import signing
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from registrations import exports
+from exports import base
+from exports.views import may_export
 from registrations.models import Consent, ExportLog, Registration, SessionBooking
+from tests.exports.helpers import (
+    attendee_list,
+    catering_summary,
+    participant_list,
+    session_lists,
+)
 from tests.factories import (
     ConferenceFactory,
     ConsentFactory,
+    OrganiserFactory,
     RegistrationFactory,
     SessionBookingFactory,
     SessionFactory,
@@ -82,12 +89,12 @@ def conference(db):
 
 @pytest.mark.parametrize("text", FORMULAS)
 def test_neutralise_prefixes_formula_triggers_with_an_apostrophe(text):
-    assert exports.neutralise(text) == "'" + text
+    assert base.neutralise(text) == "'" + text
 
 
 @pytest.mark.parametrize("text", ["Kühne-Hörmann", "", "Stadt = Kassel", "'quoted", "1+1"])
 def test_neutralise_leaves_other_text_alone(text):
-    assert exports.neutralise(text) == text
+    assert base.neutralise(text) == text
 
 
 def storable(texts):
@@ -99,7 +106,7 @@ def test_attendee_csv_writes_formula_like_names_as_text(conference):
     for n, text in enumerate(storable(FORMULAS)):
         RegistrationFactory(conference=conference, last_name=f"N{n:02d}", first_name=text)
 
-    rows = read_csv(exports.attendee_list(conference=conference, fmt="csv"))
+    rows = read_csv(attendee_list(conference=conference, fmt="csv"))
 
     assert [row[1] for row in rows[1:]] == ["'" + text for text in storable(FORMULAS)]
 
@@ -110,7 +117,7 @@ def test_attendee_xlsx_writes_formula_like_names_as_strings(conference):
             conference=conference, last_name=f"N{n:02d}", first_name=text, organisation=text
         )
 
-    sheet = read_xlsx(exports.attendee_list(conference=conference, fmt="xlsx")).active
+    sheet = read_xlsx(attendee_list(conference=conference, fmt="xlsx")).active
 
     cells = [(row[1], row[5]) for row in sheet.iter_rows(min_row=2)]
     assert [ooxml_text(first.value) for first, _ in cells] == [
@@ -121,9 +128,9 @@ def test_attendee_xlsx_writes_formula_like_names_as_strings(conference):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_every_formula_trigger_is_neutralised_in_csv_and_xlsx(fmt):
-    table = exports.Table("Liste", [exports.Column("Wert", lambda text: text)], FORMULAS)
+    table = base.Table("Liste", [base.Column("Wert", lambda text: text)], FORMULAS)
 
-    data = exports.render_tables([table], fmt=fmt, filename="liste", on_done=lambda n: None)
+    data = base.render_tables([table], fmt=fmt, filename="liste", on_done=lambda n: None)
 
     if fmt == "csv":
         values = [row[0] for row in read_csv(data)[1:]]
@@ -159,7 +166,7 @@ def test_attendee_csv_has_bom_german_header_and_one_row_per_registration(confere
     RegistrationFactory(conference=conference, last_name="Abel", first_name="Anna")
     RegistrationFactory(last_name="Andere Konferenz")
 
-    rows = read_csv(exports.attendee_list(conference=conference, fmt="csv"))
+    rows = read_csv(attendee_list(conference=conference, fmt="csv"))
 
     assert rows[0] == ATTENDEE_HEADER
     assert [row[0] for row in rows[1:]] == ["Abel", "Zaeri-Esfahani"]
@@ -193,7 +200,7 @@ def test_attendee_csv_has_bom_german_header_and_one_row_per_registration(confere
 def test_attendee_csv_semicolon_variant_for_german_excel(conference):
     RegistrationFactory(conference=conference, last_name="Kühne-Hörmann", organisation="A; B")
 
-    rows = read_csv(exports.attendee_list(conference=conference, fmt="csv-semicolon"), ";")
+    rows = read_csv(attendee_list(conference=conference, fmt="csv-semicolon"), ";")
 
     assert rows[0] == ATTENDEE_HEADER
     assert (rows[1][0], rows[1][5]) == ("Kühne-Hörmann", "A; B")
@@ -208,9 +215,7 @@ def test_attendee_list_filters_by_status(conference):
         conference=conference, last_name="Storniert", status=Registration.Status.CANCELLED
     )
 
-    export = exports.attendee_list(
-        conference=conference, fmt="csv", statuses=["confirmed", "waitlisted"]
-    )
+    export = attendee_list(conference=conference, fmt="csv", statuses=["confirmed", "waitlisted"])
 
     assert [row[0] for row in read_csv(export)[1:]] == ["Bestätigt", "Wartend"]
 
@@ -227,7 +232,7 @@ def test_attendee_list_of_a_session_lists_its_bookings_with_their_status(confere
     )
     SessionBookingFactory(registration=elsewhere, session=other)
 
-    rows = read_csv(exports.attendee_list(conference=conference, fmt="csv", session=workshop))
+    rows = read_csv(attendee_list(conference=conference, fmt="csv", session=workshop))
 
     assert rows[0][9:11] == ["Status", "Buchung"]
     assert [(row[0], row[10]) for row in rows[1:]] == [
@@ -236,15 +241,15 @@ def test_attendee_list_of_a_session_lists_its_bookings_with_their_status(confere
     ]
 
 
-def test_attendee_list_refuses_a_session_of_another_conference(conference):
-    with pytest.raises(ValueError):
-        exports.attendee_list(conference=conference, session=SessionFactory())
+def test_attendee_list_of_a_session_of_another_conference_is_not_found(conference):
+    with pytest.raises(Http404):
+        attendee_list(conference=conference, session=SessionFactory())
 
 
 def test_attendee_xlsx_has_german_header_and_typed_cells(conference):
     RegistrationFactory(conference=conference, last_name="Kühne-Hörmann", first_name="Eva")
 
-    sheet = read_xlsx(exports.attendee_list(conference=conference, fmt="xlsx")).active
+    sheet = read_xlsx(attendee_list(conference=conference, fmt="xlsx")).active
 
     rows = sheet_rows(sheet)
     assert sheet.title == "Teilnehmende"
@@ -255,7 +260,7 @@ def test_attendee_xlsx_has_german_header_and_typed_cells(conference):
 
 def test_unknown_format_is_refused(conference):
     with pytest.raises(ValueError):
-        exports.attendee_list(conference=conference, fmt="ods")
+        attendee_list(conference=conference, fmt="ods")
 
 
 # --- Streaming --------------------------------------------------------------------------------
@@ -263,7 +268,7 @@ def test_unknown_format_is_refused(conference):
 
 def test_csv_stream_sends_bom_and_header_before_any_query(conference, django_assert_num_queries):
     bulk_registrations(conference, 3)
-    export = exports.attendee_list(conference=conference, fmt="csv")
+    export = attendee_list(conference=conference, fmt="csv")
 
     with django_assert_num_queries(0):
         first = next(iter(export))
@@ -272,14 +277,14 @@ def test_csv_stream_sends_bom_and_header_before_any_query(conference, django_ass
 
 
 def test_csv_stream_comes_in_chunks_of_rows(conference):
-    bulk_registrations(conference, exports.CSV_ROWS_PER_CHUNK * 2 + 1)
+    bulk_registrations(conference, base.CSV_ROWS_PER_CHUNK * 2 + 1)
 
-    chunks = list(exports.attendee_list(conference=conference, fmt="csv"))
+    chunks = list(attendee_list(conference=conference, fmt="csv"))
 
     assert [chunk.count(b"\r\n") for chunk in chunks] == [
         1,
-        exports.CSV_ROWS_PER_CHUNK,
-        exports.CSV_ROWS_PER_CHUNK,
+        base.CSV_ROWS_PER_CHUNK,
+        base.CSV_ROWS_PER_CHUNK,
         1,
     ]
 
@@ -287,7 +292,7 @@ def test_csv_stream_comes_in_chunks_of_rows(conference):
 def test_export_as_response_is_a_streamed_attachment(conference):
     RegistrationFactory(conference=conference)
 
-    response = exports.attendee_list(conference=conference, fmt="csv").as_response()
+    response = attendee_list(conference=conference, fmt="csv").as_response()
 
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -321,7 +326,7 @@ def test_session_lists_xlsx_has_a_sheet_per_session_with_its_booked_participants
         status=SessionBooking.Status.WAITLISTED,
     )
 
-    workbook = read_xlsx(exports.session_lists(conference=conference, fmt="xlsx"))
+    workbook = read_xlsx(session_lists(conference=conference, fmt="xlsx"))
 
     day = f"{timezone.localtime(first.starts_at):%d.%m.}"
     assert [s.title for s in workbook.worksheets] == [
@@ -349,7 +354,7 @@ def test_session_lists_csv_is_one_table_with_the_session_in_front(conference):
         session=workshop,
     )
 
-    rows = read_csv(exports.session_lists(conference=conference, fmt="csv"))
+    rows = read_csv(session_lists(conference=conference, fmt="csv"))
 
     starts = timezone.localtime(workshop.starts_at)
     assert rows[0][:5] == ["Programmpunkt", "Beginn", "Raum", "Nachname", "Vorname"]
@@ -382,7 +387,7 @@ def test_participant_list_holds_only_confirmed_people_with_an_active_consent(con
     )
     ConsentFactory(registration=waiting, purpose=Consent.Purpose.PARTICIPANT_LIST)
 
-    rows = read_csv(exports.participant_list(conference=conference, fmt="csv"))
+    rows = read_csv(participant_list(conference=conference, fmt="csv"))
 
     assert rows == [
         ["Name", "Organisation"],
@@ -409,7 +414,7 @@ def test_catering_summary_counts_diets_and_lists_notes_and_needs(conference):
         conference=conference, diet=Registration.Diet.HALAL, status=Registration.Status.WAITLISTED
     )
 
-    workbook = read_xlsx(exports.catering_summary(conference=conference, fmt="xlsx"))
+    workbook = read_xlsx(catering_summary(conference=conference, fmt="xlsx"))
 
     assert workbook.sheetnames == ["Ernährung", "Hinweise zur Ernährung", "Unterstützungsbedarf"]
     assert sheet_rows(workbook["Ernährung"]) == [
@@ -443,7 +448,7 @@ def test_catering_csv_has_titled_sections(conference):
         accessibility_needs="Aufzug",
     )
 
-    rows = read_csv(exports.catering_summary(conference=conference, fmt="csv"))
+    rows = read_csv(catering_summary(conference=conference, fmt="csv"))
 
     assert rows[0] == ["Ernährung"]
     assert rows[1] == ["Ernährung", "Anzahl"]
@@ -462,15 +467,15 @@ def test_catering_csv_has_titled_sections(conference):
 # --- Query counts: the same at 1 and 200 rows -------------------------------------------------
 
 TABLE_EXPORTS = {
-    "attendees-csv": lambda c, s: exports.attendee_list(conference=c, fmt="csv"),
-    "attendees-xlsx": lambda c, s: exports.attendee_list(conference=c, fmt="xlsx"),
-    "attendees-session-csv": lambda c, s: exports.attendee_list(conference=c, session=s),
-    "session-lists-xlsx": lambda c, s: exports.session_lists(conference=c, fmt="xlsx"),
-    "session-lists-csv": lambda c, s: exports.session_lists(conference=c, fmt="csv"),
-    "participant-list-csv": lambda c, s: exports.participant_list(conference=c, fmt="csv"),
-    "participant-list-xlsx": lambda c, s: exports.participant_list(conference=c, fmt="xlsx"),
-    "catering-csv": lambda c, s: exports.catering_summary(conference=c, fmt="csv"),
-    "catering-xlsx": lambda c, s: exports.catering_summary(conference=c, fmt="xlsx"),
+    "attendees-csv": lambda c, s: attendee_list(conference=c, fmt="csv"),
+    "attendees-xlsx": lambda c, s: attendee_list(conference=c, fmt="xlsx"),
+    "attendees-session-csv": lambda c, s: attendee_list(conference=c, session=s),
+    "session-lists-xlsx": lambda c, s: session_lists(conference=c, fmt="xlsx"),
+    "session-lists-csv": lambda c, s: session_lists(conference=c, fmt="csv"),
+    "participant-list-csv": lambda c, s: participant_list(conference=c, fmt="csv"),
+    "participant-list-xlsx": lambda c, s: participant_list(conference=c, fmt="xlsx"),
+    "catering-csv": lambda c, s: catering_summary(conference=c, fmt="csv"),
+    "catering-xlsx": lambda c, s: catering_summary(conference=c, fmt="xlsx"),
 }
 
 
@@ -499,35 +504,34 @@ def test_export_queries_do_not_grow_with_rows(conference, name):
 # --- Who may export, and the log --------------------------------------------------------------
 
 
-def test_conferences_visible_to_follows_the_organiser_role(db):
+def test_may_export_follows_the_organiser_role_and_the_export_permission(db):
     own, other = ConferenceFactory(), ConferenceFactory()
-    organiser = UserFactory(is_staff=True)
+    organiser = OrganiserFactory()
     own.organisers.add(organiser)
+    staff_without_permission = UserFactory(is_staff=True)
+    own.organisers.add(staff_without_permission)
     superuser = UserFactory(is_staff=True, is_superuser=True)
 
-    visible = {
-        "superuser": set(exports.conferences_visible_to(superuser)),
-        "organiser": set(exports.conferences_visible_to(organiser)),
-        "other staff": set(exports.conferences_visible_to(UserFactory(is_staff=True))),
-        "organiser without staff": set(exports.conferences_visible_to(_organiser_only(own))),
-        "inactive organiser": set(exports.conferences_visible_to(_inactive_organiser(own))),
-        "anonymous": set(exports.conferences_visible_to(AnonymousUser())),
-        "system": set(exports.conferences_visible_to(None)),
+    allowed = {
+        name: (may_export(user, own), may_export(user, other))
+        for name, user in {
+            "superuser": superuser,
+            "organiser": organiser,
+            "organiser without the permission": staff_without_permission,
+            "organiser without staff": _organiser_only(own),
+            "inactive organiser": _inactive_organiser(own),
+            "anonymous": AnonymousUser(),
+        }.items()
     }
 
-    assert visible == {
-        "superuser": {own, other},
-        "organiser": {own},
-        "other staff": set(),
-        "organiser without staff": set(),
-        "inactive organiser": set(),
-        "anonymous": set(),
-        "system": {own, other},
+    assert allowed == {
+        "superuser": (True, True),
+        "organiser": (True, False),
+        "organiser without the permission": (False, False),
+        "organiser without staff": (False, False),
+        "inactive organiser": (False, False),
+        "anonymous": (False, False),
     }
-    assert (exports.can_export(organiser, own), exports.can_export(organiser, other)) == (
-        True,
-        False,
-    )
 
 
 def _organiser_only(conference):
@@ -547,11 +551,11 @@ def test_every_table_export_is_logged_with_user_kind_format_and_rows(conference,
     bulk_registrations(conference, 2, consents=[Consent.Purpose.PARTICIPANT_LIST])
     caplog.set_level(logging.INFO, logger="tagungsbuero.exports")
 
-    exports.attendee_list(conference=conference, user=user, fmt="csv").read()
-    exports.attendee_list(conference=conference, fmt="xlsx").read()
-    exports.participant_list(conference=conference, user=user, fmt="csv-semicolon").read()
-    exports.session_lists(conference=conference, user=user, fmt="xlsx").read()
-    exports.catering_summary(conference=conference, user=user, fmt="csv").read()
+    attendee_list(conference=conference, user=user, fmt="csv").read()
+    attendee_list(conference=conference, fmt="xlsx").read()
+    participant_list(conference=conference, user=user, fmt="csv-semicolon").read()
+    session_lists(conference=conference, user=user, fmt="xlsx").read()
+    catering_summary(conference=conference, user=user, fmt="csv").read()
 
     assert list(
         ExportLog.objects.order_by("pk").values_list(
@@ -571,7 +575,7 @@ def test_every_table_export_is_logged_with_user_kind_format_and_rows(conference,
 
 def test_a_csv_stream_is_logged_when_it_ends(conference):
     bulk_registrations(conference, 2)
-    export = exports.attendee_list(conference=conference, fmt="csv")
+    export = attendee_list(conference=conference, fmt="csv")
 
     chunks = iter(export)
     next(chunks)
@@ -587,49 +591,10 @@ def test_a_csv_stream_is_logged_when_it_ends(conference):
 # --- Check-in codes ---------------------------------------------------------------------------
 
 
-def test_checkin_code_round_trips_to_the_registration(conference):
-    registration = RegistrationFactory(conference=conference)
-
-    code = exports.checkin_code_for(registration)
-
-    assert exports.registration_id_from_checkin_code(code) == registration.pk
-
-
-def test_checkin_code_carries_no_personal_data_and_is_not_the_token(conference):
-    registration = RegistrationFactory(
-        conference=conference, first_name="Leyla", last_name="Zaeri", email="leyla@example.org"
-    )
-
-    code = exports.checkin_code_for(registration).lower()
-
-    for secret in ("leyla", "zaeri", "example.org", registration.token.lower()):
-        assert secret not in code
-    assert str(registration.public_id) not in code
-
-
-@pytest.mark.parametrize(
-    "forge",
-    [
-        lambda code, pk: f"{pk + 1}:{code.split(':', 1)[1]}",
-        lambda code, pk: code[:-2] + ("AA" if not code.endswith("AA") else "BB"),
-        lambda code, pk: signing.Signer(salt="something-else").sign(str(pk)),
-        lambda code, pk: signing.Signer().sign(str(pk)),
-        lambda code, pk: str(pk),
-        lambda code, pk: "",
-    ],
-    ids=["other-pk", "changed-signature", "other-salt", "no-salt", "bare-pk", "empty"],
-)
-def test_checkin_code_rejects_tampering(conference, forge):
-    registration = RegistrationFactory(conference=conference)
-    code = exports.checkin_code_for(registration)
-
-    assert exports.registration_id_from_checkin_code(forge(code, registration.pk)) is None
-
-
 # --- Management commands ----------------------------------------------------------------------
 
 
-def test_export_attendees_command_writes_the_filtered_list(conference, tmp_path):
+def test_export_command_writes_the_filtered_attendee_list(conference, tmp_path):
     workshop = WorkshopFactory(conference=conference)
     SessionBookingFactory(
         registration=RegistrationFactory(conference=conference, last_name="Gebucht"),
@@ -646,14 +611,14 @@ def test_export_attendees_command_writes_the_filtered_list(conference, tmp_path)
     output = tmp_path / "liste.csv"
 
     call_command(
-        "export_attendees",
+        "export",
+        "attendees",
+        "status=confirmed",
+        f"session={workshop.pk}",
+        "--conference",
         "nordhessen",
         "--format",
         "csv-semicolon",
-        "--status",
-        "confirmed",
-        "--session",
-        str(workshop.pk),
         "-o",
         str(output),
         stdout=io.StringIO(),
@@ -664,39 +629,67 @@ def test_export_attendees_command_writes_the_filtered_list(conference, tmp_path)
 
 
 @pytest.mark.parametrize(
-    ("command", "args", "magic"),
+    ("identifier", "args", "magic"),
     [
-        ("export_attendees", ["--format", "xlsx"], b"PK"),
-        ("export_session_lists", [], b"PK"),
-        ("export_participant_list", ["--format", "csv"], "\ufeffName".encode()),
-        ("export_participant_list", [], b"%PDF"),
-        ("export_catering", ["--format", "pdf"], b"%PDF"),
-        ("export_sign_in_sheets", ["--by-session"], b"%PDF"),
-        ("export_badges", ["--layout", "a6", "--role", "participant"], b"%PDF"),
-        ("export_certificates", [], b"%PDF"),
+        ("attendees", ["--format", "xlsx"], b"PK"),
+        ("session_lists", [], b"PK"),
+        ("participant_list", ["--format", "csv"], "\ufeffName".encode()),
+        ("participant_list", [], b"%PDF"),
+        ("catering", ["--format", "pdf", "status=confirmed,pending"], b"%PDF"),
+        ("sign_in", ["by=session"], b"%PDF"),
+        ("badges", ["layout=a6", "role=participant"], b"%PDF"),
+        ("certificates", [], b"%PDF"),
     ],
 )
-def test_export_commands_write_their_file(conference, tmp_path, command, args, magic):
+def test_export_command_writes_every_export_of_the_registry(
+    conference, tmp_path, identifier, args, magic
+):
     bulk_registrations(conference, 2)
     output = tmp_path / "export"
 
-    call_command(command, "nordhessen", *args, "-o", str(output), stdout=io.StringIO())
+    call_command(
+        "export", identifier, *args, "-c", "nordhessen", "-o", str(output), stdout=io.StringIO()
+    )
 
     assert output.read_bytes().startswith(magic)
+
+
+def test_export_command_lists_the_registry(db):
+    out = io.StringIO()
+
+    call_command("export", "--list", stdout=out)
+
+    assert [line.split()[0] for line in out.getvalue().splitlines()] == [
+        "attendees",
+        "session_lists",
+        "sign_in",
+        "badges",
+        "catering",
+        "participant_list",
+        "certificates",
+    ]
 
 
 def test_export_command_names_its_default_file(conference, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
-    call_command("export_attendees", "nordhessen", "--format", "xlsx", stdout=io.StringIO())
+    call_command("export", "attendees", "-c", "nordhessen", "-f", "xlsx", stdout=io.StringIO())
 
     assert [p.name for p in tmp_path.iterdir()] == ["teilnehmende-nordhessen.xlsx"]
 
 
 @pytest.mark.parametrize(
     "args",
-    [["unbekannt"], ["nordhessen", "--status", "bogus"], ["nordhessen", "--session", "999999"]],
+    [
+        ["attendees", "-c", "unbekannt"],
+        ["unbekannt", "-c", "nordhessen"],
+        ["attendees"],
+        ["attendees", "-c", "nordhessen", "status=bogus"],
+        ["attendees", "-c", "nordhessen", "session=999999"],
+        ["attendees", "-c", "nordhessen", "-f", "pdf"],
+        ["attendees", "-c", "nordhessen", "nonsense"],
+    ],
 )
 def test_export_command_refuses_unknown_input(conference, args):
     with pytest.raises(CommandError):
-        call_command("export_attendees", *args, "-o", "-", stdout=io.StringIO())
+        call_command("export", *args, "-o", "-", stdout=io.StringIO())
