@@ -347,7 +347,7 @@ def test_conference_action_exports_the_attendee_list_of_one_conference(
     url = admin_url(Conference, "changelist")
 
     one = admin_client.post(
-        url, {"action": "export_attendees_csv", "_selected_action": [conference.pk]}
+        url, {"action": "export_attendees_csv", "_selected_action": [conference.pk]}, follow=True
     )
     two = admin_client.post(
         url,
