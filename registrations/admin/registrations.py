@@ -177,7 +177,8 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
             _("Organisation"),
             {
                 "fields": _existing(
-                    Registration, ("organisation", "position", "organisation_type", "region")
+                    Registration,
+                    ("organisation", "position", "organisation_type", "region", "speaker"),
                 )
             },
         ),
@@ -188,6 +189,8 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
         (_("Verlauf"), {"fields": tuple(n for n in state_fields if n != "status")}),
     )
     inlines = (SessionBookingInline, ConsentInline, SentEmailInline)
+    # A speaker's own registration: their badge carries its check-in code (matched by identity).
+    autocomplete_fields = ("speaker",)
 
     @admin.display(description=_("Konferenz"), ordering="conference__starts_at")
     def conference_title(self, obj):

@@ -4,7 +4,7 @@ withdrawn, and a withdrawn consent no longer counts (e.g. for the participant li
 import pytest
 from django.urls import reverse
 
-from registrations import exports
+from exports.registry import get_exporter
 from registrations.models import Consent
 from tests.factories import ConsentFactory, RegistrationFactory
 
@@ -22,12 +22,20 @@ def withdraw(client, *consents):
 def test_withdrawal_is_recorded_and_the_person_leaves_the_participant_list(admin_client):
     registration = RegistrationFactory(last_name="Kühne-Hörmann")
     listed = ConsentFactory(registration=registration, purpose=Consent.Purpose.PARTICIPANT_LIST)
-    before = exports.participant_list(conference=registration.conference, fmt="csv").read()
+    before = (
+        get_exporter("participant_list")(conference=registration.conference)
+        .run({"format": "csv"})
+        .read()
+    )
 
     response = withdraw(admin_client, listed)
 
     listed.refresh_from_db()
-    after = exports.participant_list(conference=registration.conference, fmt="csv").read()
+    after = (
+        get_exporter("participant_list")(conference=registration.conference)
+        .run({"format": "csv"})
+        .read()
+    )
     assert listed.withdrawn_at is not None
     assert [str(m) for m in response.context["messages"]] == ["1 Widerruf eingetragen."]
     assert "Kühne-Hörmann" in before.decode("utf-8-sig")

@@ -14,7 +14,6 @@ from django.utils.html import escape
 
 from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
 from exports.registry import all_exporters
-from registrations import exports
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import admin_url
 from tests.factories import (
@@ -27,7 +26,6 @@ from tests.factories import (
     SessionBookingFactory,
     SessionSpeakerFactory,
     SpeakerFactory,
-    SuperuserFactory,
     TopicFactory,
     UserFactory,
     WorkshopFactory,
@@ -164,29 +162,6 @@ def test_the_organisation_team_group_has_the_permissions_of_running_a_conference
             "registrations.view_exportlog",
         ]
     )
-
-
-@pytest.mark.parametrize(
-    "make_user",
-    [
-        lambda: SuperuserFactory(),
-        lambda: OrganiserFactory(),
-        lambda: UserFactory(is_staff=True),
-        lambda: UserFactory(),
-        lambda: OrganiserFactory(is_active=False),
-    ],
-    ids=["superuser", "organiser", "staff", "not-staff", "inactive"],
-)
-def test_the_admin_and_the_exports_agree_on_who_sees_which_conference(make_user):
-    own_conference, other_conference = ConferenceFactory(), ConferenceFactory()
-    user = make_user()
-    own_conference.organisers.add(user)
-
-    in_admin = set(Conference.objects.organised_by(user))
-    in_exports = set(exports.conferences_visible_to(user))
-
-    assert in_admin == in_exports
-    assert other_conference not in in_admin or user.is_superuser
 
 
 # --- The matrix: every model admin -------------------------------------------------------------
