@@ -386,9 +386,8 @@ def run(args):
     from django.urls import reverse
 
     from registrations.models import Registration
-    from registrations.ratelimit import Rate
 
-    if not settings.REGISTRATION_RATE_LIMIT_ENABLED or not settings.REGISTRATION_MIN_FILL_SECONDS:
+    if not settings.RATELIMIT_ENABLE or not settings.REGISTRATION_MIN_FILL_SECONDS:
         raise SystemExit("This mode keeps the rate limits and the minimum fill time on.")
     print(
         f"abuse protection (this environment): rate limit {settings.REGISTRATION_RATE_LIMIT_IP} "
@@ -439,7 +438,7 @@ def run(args):
     stored = dict(Registration.objects.filter(conference=conference).values_list("email", "status"))
     answers = {f"bench-{p.email_number}@example.org": p.outcome or "no outcome" for p in people}
     outcomes, problems = account(answers, stored, args.people, tuple(Registration.SEAT_HOLDING))
-    limit = Rate.parse(settings.REGISTRATION_RATE_LIMIT_IP).limit
+    limit = int(settings.REGISTRATION_RATE_LIMIT_IP.split("/")[0])
     probe_posts = args.probe_posts or limit * (args.start_server or 4) + 10
     probe = probe_rate_limit(args, path, probe_posts)
     registered = sum(1 for person in people if person.outcome == REGISTERED)
