@@ -36,6 +36,7 @@ from tests.factories import (
     ParticipantDataFactory,
     RegistrationFactory,
     SessionBookingFactory,
+    SpeakerFactory,
     WorkshopFactory,
     bulk_registrations,
 )
@@ -1535,3 +1536,18 @@ def test_two_organisers_moving_people_to_the_last_seat_never_overbook(round_):
     assert sorted(outcomes) == ["moved", "session_full"]
     assert later.seats_taken == 2
     assert seat_problems(conference) == []
+
+
+def test_an_organiser_links_a_speakers_own_registration_in_the_admin(admin_client):
+    registration = RegistrationFactory(first_name="Mariam", last_name="Al-Husseini")
+    speaker = SpeakerFactory(first_name="Mariam", last_name="Al-Husseini")
+    url = admin_url(Registration, "change", registration.pk)
+    page = admin_client.get(url)
+    data = admin_form_data(page)
+    data["speaker"] = str(speaker.pk)
+
+    admin_client.post(url, data)
+
+    registration.refresh_from_db()
+    assert registration.speaker == speaker
+    assert 'name="speaker"' in page.content.decode()
