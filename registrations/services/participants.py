@@ -13,7 +13,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import translation
 
-from conferences.models import current_privacy_version
+from conferences.legal import current_privacy_version
 
 from ..models import Consent, Registration
 from ..rules import text_problem

@@ -13,13 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.defaults import server_error
 
+from conferences.legal import current_privacy_version
 from conferences.models import (
     Conference,
     Exhibitor,
     LegalPage,
     SessionSpeaker,
     Topic,
-    current_privacy_version,
 )
 from conferences.rules import RegistrationState, registration_state
 from conferences.views import render_legal_text
