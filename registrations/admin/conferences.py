@@ -16,22 +16,22 @@ from conferences.models import Conference, Session
 from .. import services
 from . import messages as message_views
 from . import overview
-from .promotions import Promotions, report_promotions
+from .promotions import report_promotions
 
 
-def promote_after_capacity_change(obj: Conference | Session) -> Promotions:
+def promote_after_capacity_change(obj: Conference | Session) -> services.Promotions:
     """Serve the waiting list of a conference or session whose capacity the form just saved,
     through the one service that changes capacities (it checks the capacity again under the
     lock)."""
     kind = "session" if isinstance(obj, Session) else "conference"
-    return Promotions.of(services.change_capacity(**{kind: obj}, capacity=obj.capacity))
+    return services.change_capacity(**{kind: obj}, capacity=obj.capacity)
 
 
 class WaitingListOnCapacityChange:
     """Hands the seats of a changed capacity to the waiting lists and says who got which."""
 
     def capacities_changed(self, request, changed):
-        promotions = Promotions()
+        promotions = services.Promotions()
         for obj in changed:
             promotions += promote_after_capacity_change(obj)
         report_promotions(self, request, promotions)
@@ -75,7 +75,7 @@ class ConferenceAdmin(WaitingListOnCapacityChange, BaseConferenceAdmin):
     def promote_waitlist(self, request, queryset):
         for conference in queryset.order_by("pk"):
             promoted = services.promote_from_waitlist(conference=conference)
-            report_promotions(self, request, Promotions.of(promoted), conference=conference)
+            report_promotions(self, request, promoted, conference=conference)
 
     def _export_one(self, request, queryset, fmt):
         conferences = list(queryset[:2])

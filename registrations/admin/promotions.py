@@ -2,49 +2,14 @@
 conference seat, a seat in a session), naming the people, so that an organiser can tell them
 apart from a total."""
 
-from dataclasses import dataclass, field
-
 from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Registration, SessionBooking
+from .. import services
 
 #: How many names a message lists before "and N more".
 NAMES_SHOWN = 10
-
-
-@dataclass
-class Promotions:
-    """Who moved up: `registrations` got a conference seat, `bookings` a seat in their session.
-
-    The shape of what the promotion services return per kind; `of()` also takes a single list.
-    """
-
-    registrations: list[Registration] = field(default_factory=list)
-    bookings: list[SessionBooking] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, promoted) -> "Promotions":
-        """From what a promotion service returns: one list of registrations and bookings, or a
-        result that is already split by kind."""
-        if hasattr(promoted, "registrations") and hasattr(promoted, "bookings"):
-            return cls(list(promoted.registrations), list(promoted.bookings))
-        promotions = cls()
-        for item in promoted:
-            if isinstance(item, SessionBooking):
-                promotions.bookings.append(item)
-            else:
-                promotions.registrations.append(item)
-        return promotions
-
-    def __add__(self, other: "Promotions") -> "Promotions":
-        return Promotions(
-            [*self.registrations, *other.registrations], [*self.bookings, *other.bookings]
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self.registrations or self.bookings)
 
 
 def person_names(registrations, limit: int = NAMES_SHOWN) -> str:
@@ -59,7 +24,7 @@ def person_names(registrations, limit: int = NAMES_SHOWN) -> str:
     return shown
 
 
-def promotion_messages(promotions) -> list[str]:
+def promotion_messages(promotions: services.Promotions) -> list[str]:
     """One message for the conference seats, then one per session (in programme order)."""
     lines = []
     if promotions.registrations:
@@ -90,7 +55,9 @@ def promotion_messages(promotions) -> list[str]:
     return lines
 
 
-def report_promotions(model_admin, request, promotions, *, conference=None) -> None:
+def report_promotions(
+    model_admin, request, promotions: services.Promotions, *, conference=None
+) -> None:
     """The promotion messages, each prefixed with the conference's title when one is given (an
     action over several conferences); with a conference, also that nobody could move up."""
     prefix = f"{conference.title}: " if conference is not None else ""

@@ -37,7 +37,7 @@ from .bookings import SessionBookingInline
 from .consents import ConsentInline
 from .filters import CheckedInListFilter, ConsentListFilter, RegionListFilter, SessionListFilter
 from .pages import session_choice_label
-from .promotions import Promotions, person_names, report_promotions
+from .promotions import person_names, report_promotions
 from .register_person import register_person
 from .sent_emails import SentEmailInline
 
@@ -368,7 +368,7 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
         conference_ids = sorted(set(queryset.values_list("conference_id", flat=True)))
         for conference in Conference.objects.filter(pk__in=conference_ids).order_by("pk"):
             promoted = services.promote_from_waitlist(conference=conference)
-            report_promotions(self, request, Promotions.of(promoted), conference=conference)
+            report_promotions(self, request, promoted, conference=conference)
 
     @admin.action(
         description=_("In einen anderen Programmpunkt verschieben …"), permissions=("change",)

@@ -45,8 +45,10 @@ class Promotions:
     def __bool__(self):
         return bool(self.registrations or self.bookings)
 
-    def as_list(self) -> list[Registration | SessionBooking]:
-        return [*self.registrations, *self.bookings]
+    def __add__(self, other: Promotions) -> Promotions:
+        return Promotions(
+            [*self.registrations, *other.registrations], [*self.bookings, *other.bookings]
+        )
 
 
 def promote(
@@ -143,11 +145,11 @@ def promote_from_waitlist(
     conference: Conference | None = None,
     session: Session | None = None,
     now: datetime | None = None,
-) -> list[Registration | SessionBooking]:
+) -> Promotions:
     """Give free seats to the people waiting, in order, and tell them by e-mail.
 
     With `conference`: its waiting list, then every session of it. With `session`: that session's
-    waiting list only. Returns the promoted registrations and bookings. After every other service
+    waiting list only. Returns who moved up, per kind. After every other service
     nobody eligible is left waiting for a free seat, so this is for repairs.
     """
     with locked_transaction():
@@ -160,7 +162,7 @@ def promote_from_waitlist(
         )
         locked.flush()
         mail_promotions(promoted)
-    return promoted.as_list()
+    return promoted
 
 
 def change_capacity(

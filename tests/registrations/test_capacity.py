@@ -45,7 +45,12 @@ def test_raising_the_conference_capacity_promotes_and_reports_who_moved_up(
         Status.PENDING,
         Status.WAITLISTED,
     ]
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([waiting[0].email, waiting[1].email])
+    assert [SessionBooking.objects.get(registration=r).status for r in waiting] == [
+        BOOKED,
+        BOOKED,
+        WAITLISTED,
+    ]
+    assert [m.to[0] for m in mail.outbox] == [waiting[0].email, waiting[1].email]
     assert seat_problems(conference) == []
 
 
@@ -64,6 +69,7 @@ def test_raising_a_session_capacity_gives_seats_only_to_people_with_a_conference
     register(conference, session_ids=[first])
     seated = register(conference, session_ids=[first], known_full_session_ids=[first])
     no_seat_yet = register(conference, session_ids=[first], conference_known_full=True)
+    mail.outbox.clear()
 
     promoted = run(services.change_capacity, session=first, capacity=4)
 
@@ -72,6 +78,9 @@ def test_raising_a_session_capacity_gives_seats_only_to_people_with_a_conference
     assert SessionBooking.objects.get(registration=no_seat_yet).status == WAITLISTED
     stored = Session.objects.get(pk=first.pk)
     assert (stored.capacity, stored.seats_taken, stored.waitlist_count) == (4, 3, 1)
+    assert [(m.to[0], m.subject) for m in mail.outbox] == [
+        (seated.email, "Ein Platz für Sie: Regionalkonferenz Nordhessen")
+    ]
     assert seat_problems(conference) == []
 
 

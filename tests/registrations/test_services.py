@@ -1003,48 +1003,7 @@ def test_expire_registrations_command_reports_the_number(conference, register, c
     assert Registration.objects.get().status == Status.CANCELLED
 
 
-# --- promote_from_waitlist / change_capacity --------------------------------------------------
-
-
-def test_raising_the_conference_capacity_promotes_in_waiting_list_order(
-    conference, workshops, register, run
-):
-    first, _parallel, _later = workshops
-    fill(conference, register, 3)
-    waiting = [
-        register(conference, session_ids=[first], conference_known_full=True) for _ in range(3)
-    ]
-    mail.outbox.clear()
-
-    promoted = run(services.change_capacity, conference=conference, capacity=5)
-
-    statuses = [Registration.objects.get(pk=r.pk).status for r in waiting]
-    assert statuses == [Status.PENDING, Status.PENDING, Status.WAITLISTED]
-    assert [r.pk for r in promoted.registrations] == [waiting[0].pk, waiting[1].pk]
-    assert bookings_of(waiting[0]) == {"Workshop Ankommen": BOOKED}
-    assert bookings_of(waiting[2]) == {"Workshop Ankommen": WAITLISTED}
-    assert counters(conference) == (5, 1)
-    assert [to for to, _subject in subjects()] == [waiting[0].email, waiting[1].email]
-    assert seat_problems(conference) == []
-
-
-def test_raising_a_session_capacity_promotes_only_people_with_a_conference_seat(
-    conference, workshops, register, run
-):
-    first, _parallel, _later = workshops
-    register(conference, session_ids=[first])
-    register(conference, session_ids=[first])
-    seated = register(conference, session_ids=[first], known_full_session_ids=[first])
-    no_seat_yet = register(conference, session_ids=[first], conference_known_full=True)
-    mail.outbox.clear()
-
-    promoted = run(services.change_capacity, session=first, capacity=4)
-
-    assert [booking.registration_id for booking in promoted.bookings] == [seated.pk]
-    assert bookings_of(no_seat_yet) == {"Workshop Ankommen": WAITLISTED}
-    assert counters(first) == (3, 1)
-    assert subjects() == [(seated.email, "Ein Platz für Sie: Regionalkonferenz Nordhessen")]
-    assert seat_problems(conference) == []
+# --- promote_from_waitlist (change_capacity: test_capacity.py) ---------------------------------
 
 
 def test_promote_from_waitlist_needs_a_conference_or_a_session():
