@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from conferences.models import Conference
 from registrations.models import Registration
@@ -65,7 +66,8 @@ def export_response(request, conference, identifier: str, params):
     try:
         export = exporter.run(params)
     except ExportOptionsError as error:
-        return HttpResponseBadRequest(f"Unbekannte Angabe: {error}", content_type="text/plain")
+        message = _("Unbekannte Angabe: %(option)s") % {"option": error}
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     return export.as_response()
 
 

@@ -37,3 +37,13 @@ def test_template_tags_give_other_apps_the_links_and_the_attendee_form():
     rendered = template.render(Context({"conference": conference}))
 
     assert rendered == (f"{export_url(conference, 'session_lists', format='xlsx')}|None|confirmed")
+
+
+def test_an_export_option_that_makes_no_sense_answers_400_in_words(admin_client):
+    conference = ConferenceFactory()
+
+    response = admin_client.get(export_url(conference, "attendees", format="docx"))
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith("Unbekannte Angabe: format: ")
