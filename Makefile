@@ -1,4 +1,5 @@
-# Tagungsbüro: `make run` serves a demo on http://127.0.0.1:8000, `make test` checks everything.
+# Tagungsbüro: `make run` serves a demo on http://127.0.0.1:8000 (PORT=… HOST=… to change it),
+# `make test` checks everything.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,6 +7,9 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address `make run` serves. Links built without a request (the demo login, e-mails queued
+# by commands) use it while SITE_URL is unset; requests make their own links (conferences/site.py).
+SERVED_HOST := $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
 
 .PHONY: run test pytest lint format migrate seed worker messages clean
 
@@ -24,12 +28,17 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 		|| $(BIN)/python -m pip install -q -e ".[dev]"
 	touch $@
 
+run: export LOCAL_SITE_URL = http://$(SERVED_HOST):$(PORT)
+run: export DJANGO_RUNSERVER_HIDE_WARNING = true
 run: $(VENV)/.installed
-	$(MANAGE) migrate --noinput
-	$(MANAGE) seed
-	$(MANAGE) create_demo_organiser
-	@# The e-mail queue worker runs beside the development server and stops with it.
-	$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@echo "Preparing the database and the demo data ..."
+	@$(MANAGE) migrate --noinput -v0
+	@# The e-mail queue worker runs beside the development server and stops with it; it starts
+	@# first, so that its start-up lines come before the rest. The demo login is printed last,
+	@# once the server answers (create_demo_organiser --wait-for).
+	@$(MANAGE) db_worker & worker=$$!; trap 'kill $$worker $$login 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) seed || exit 1; \
+		$(MANAGE) create_demo_organiser --wait-for $(SERVED_HOST):$(PORT) & login=$$!; \
 		$(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev

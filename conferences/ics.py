@@ -12,7 +12,6 @@ calendars show the times printed in the programme.
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -21,13 +20,15 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import site
+
 PRODID = "-//Tagungsbuero//Programm//DE"
 
 
 def calendar_domain() -> str:
     """The right-hand side of every UID: the host of SITE_URL (the address the e-mails link to).
-    Without a SITE_URL UIDs still agree between all files, on "localhost"."""
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    Without a SITE_URL UIDs still agree between all files, on a fixed name (`site`)."""
+    return site.calendar_domain()
 
 
 def session_uid(session) -> str:
@@ -39,8 +40,8 @@ def conference_uid(conference) -> str:
 
 
 def site_url(obj) -> str:
-    """The absolute URL of a conference or session page under SITE_URL."""
-    return f"{settings.SITE_URL}{obj.get_absolute_url()}"
+    """The absolute URL of a conference or session page under the site's address (`site`)."""
+    return site.absolute_url(obj.get_absolute_url())
 
 
 def _location(conference, room=""):

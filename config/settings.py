@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "conferences.site.SiteURLMiddleware",  # links in e-mails follow the request (SITE_URL unset)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -262,8 +263,12 @@ LOGGING["loggers"]["django.server"] = {
 LOGGING["loggers"]["django.request"] = {"filters": ["redact_tokens"]}
 
 # --- Tagungsbüro: registrations (services, e-mails; owned by registrations/services.py) -------
-# Absolute links in e-mails (confirm, manage) are built on this address.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public address (https://tagung.example.org): absolute links in e-mails and calendar
+# files, the host of calendar UIDs. Unset, links follow the address a request came to, and
+# without a request (commands, cron) LOCAL_SITE_URL, which `make run` sets to the address it
+# serves (conferences/site.py).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+LOCAL_SITE_URL = env.str("LOCAL_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Unconfirmed registrations (e-mail address never confirmed) are cancelled after this many
 # hours by `manage.py expire_registrations`; their seats go to the waiting list.
 REGISTRATION_CONFIRMATION_HOURS = env.int("REGISTRATION_CONFIRMATION_HOURS", default=48)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conferences import site
 from registrations.models import Registration, SentEmail
 
 from .delivery import STALE_AFTER, enqueue
@@ -44,13 +45,17 @@ def queue_email(
     Returns None (and records nothing) inside `muted()`."""
     if _muted.get():
         return None
+    context = dict(context or {})
+    # While SITE_URL is unset, the links follow the address of the request queueing the e-mail.
+    if site_url := site.recorded_url():
+        context.setdefault("site_url", site_url)
     email = SentEmail.objects.create(
         registration=registration,
         to=to or registration.email,
         subject=render_subject(registration=registration, kind=kind),
         kind=kind,
         language=registration.language,
-        context=context or {},
+        context=context,
     )
     transaction.on_commit(partial(enqueue, email.pk), robust=True)
     return email

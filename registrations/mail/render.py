@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from conferences import site
 from conferences.ics import build_calendar
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.rules import confirmation_deadline
@@ -59,7 +59,8 @@ def build_message(email: SentEmail) -> EmailMultiAlternatives:
     registration = email.registration
     if registration is None:
         raise LookupError("the registration of this e-mail was deleted")
-    with translation.override(email.language):
+    # Links follow the address the e-mail was queued from, while SITE_URL is unset.
+    with translation.override(email.language), site.serving(email.context.get("site_url")):
         context = _context(email, registration)
         text = tidy_text(render_to_string(f"registrations/email/{email.kind}.txt", context))
         html = render_to_string(f"registrations/email/{email.kind}.html", context)
@@ -96,7 +97,7 @@ def _date(moment) -> str:
 
 
 def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return site.absolute_url(path)
 
 
 def confirm_url(registration: Registration) -> str:
