@@ -103,3 +103,26 @@ def current_privacy_version(now=None, default=None):
         .first()
     )
     return version if version is not None else (default or LegalPage.DEFAULT_VERSION)
+
+
+#: Marks a sample text in the title of a legal page (the demo seeds one per kind). A sample
+#: privacy notice counts as none: the admin and `check --deploy` warn while it is in force.
+SAMPLE_MARK = "Mustertext"
+
+
+class PrivacyNotice(models.TextChoices):
+    """Where the privacy notice that the registration form asks people to accept stands."""
+
+    PUBLISHED = "published"
+    MISSING = "missing"
+    SAMPLE = "sample"
+
+
+def privacy_notice_state(now=None) -> PrivacyNotice:
+    """Whether a privacy notice of the organisers' own is in force (one query)."""
+    page = LegalPage.objects.current(LegalPage.Kind.PRIVACY, now or timezone.now())
+    if page is None:
+        return PrivacyNotice.MISSING
+    if SAMPLE_MARK in page.title:
+        return PrivacyNotice.SAMPLE
+    return PrivacyNotice.PUBLISHED
