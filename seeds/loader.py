@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from conferences.legal import LegalPage
 from conferences.models import (
     Conference,
     ConferenceSeries,
@@ -109,6 +110,7 @@ EXHIBITOR_FIELDS = (
     "status",
 )
 PERSON_KEYS = ("speaker", "role")
+LEGAL_PAGE_FIELDS = ("kind", "title", "version", "body", "contact_email", "contact_phone")
 
 # What the summary calls the things it created, in the order it names them.
 LABELS = (
@@ -119,6 +121,7 @@ LABELS = (
     (SessionSpeaker, "Mitwirkung", "Mitwirkungen"),
     (Exhibitor, "ausstellende Organisation", "ausstellende Organisationen"),
     (Registration, "Demo-Anmeldung", "Demo-Anmeldungen"),
+    (LegalPage, "Mustertext (Rechtstext)", "Mustertexte (Rechtstexte)"),
 )
 
 
@@ -156,7 +159,8 @@ def seed(
         load_speakers(documents, run)
         load_series(documents, run)
         conferences = load_conferences(documents, run)
-        # Demo registrations through the services, for the past conferences created now.
+        load_legal_pages(documents, run)
+        # Demo registrations through the services, for the conferences created now.
         if registrations:
             run.created.update(seed_registrations(conferences, now=run.now))
     return run.created
@@ -186,7 +190,9 @@ def read_documents(data_dir: Path, *, now: datetime) -> list[Document]:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SeedError(f"{path.name}: kein gültiges TOML: {exc}") from exc
-        _check_keys(data, path.name, allowed=("year", "speakers", "series", "conferences"))
+        _check_keys(
+            data, path.name, allowed=("year", "speakers", "series", "conferences", "legal_pages")
+        )
         year = data.pop("year", None)
         if year == "next":
             year = timezone.localtime(now, BERLIN).year + 1
@@ -216,6 +222,22 @@ def load_series(documents: list[Document], run: Run) -> None:
             values = _take(entry, where, fields=SERIES_FIELDS, required=("slug", "title"))
             if not ConferenceSeries.objects.filter(slug=values["slug"]).exists():
                 _create(ConferenceSeries(**values), where, run)
+
+
+def load_legal_pages(documents: list[Document], run: Run) -> None:
+    """Create the sample legal texts, each only while no text of its kind exists: once the
+    organisers have written (or deleted) theirs, no sample comes back. In force from the load
+    time."""
+    for document in documents:
+        for where, entry in _entries(document.data, "legal_pages", document.name):
+            values = _take(
+                entry,
+                where,
+                fields=LEGAL_PAGE_FIELDS,
+                required=("kind", "title", "version", "body"),
+            )
+            if not LegalPage.objects.filter(kind=values["kind"]).exists():
+                _create(LegalPage(valid_from=run.now, **values), where, run)
 
 
 def load_conferences(documents: list[Document], run: Run) -> list[Conference]:
@@ -400,11 +422,16 @@ def _moment(day: date, value, where, key) -> datetime:
 
 
 def _registration_moment(value, where, key, first_day, run):
-    """A local datetime; "now" (the load time); or {days_before = N}: 23:59 N days before."""
+    """A local datetime; "now" (the load time); {days_ago = N}: the load time N days ago; or
+    {days_before = N}: 23:59 N days before the first day."""
     if value is None:
         return None
     if value == "now":
         return run.now.replace(second=0, microsecond=0)
+    if isinstance(value, dict) and set(value) == {"days_ago"}:
+        days = value["days_ago"]
+        if isinstance(days, int) and days >= 0:
+            return run.now.replace(second=0, microsecond=0) - timedelta(days=days)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=BERLIN)
     if isinstance(value, dict) and set(value) == {"days_before"}:
@@ -412,8 +439,8 @@ def _registration_moment(value, where, key, first_day, run):
         if isinstance(days, int) and days >= 0:
             return datetime.combine(first_day - timedelta(days=days), time(23, 59), tzinfo=BERLIN)
     raise SeedError(
-        f'{where}: {key} muss ein Zeitpunkt (2018-05-28T23:59:00), "now" '
-        f"oder {{ days_before = 7 }} sein, nicht {value!r}."
+        f'{where}: {key} muss ein Zeitpunkt (2018-05-28T23:59:00), "now", '
+        f"{{ days_ago = 21 }} oder {{ days_before = 7 }} sein, nicht {value!r}."
     )
 
 

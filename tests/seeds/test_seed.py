@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_seed_without_registrations_loads_the_programme_only():
     output = seed(without_registrations=True)
 
-    assert output.endswith(" ausstellende Organisationen.")
+    assert output.endswith(" ausstellende Organisationen, 3 Mustertexte (Rechtstexte).")
     assert (Conference.objects.count(), Registration.objects.count()) == (5, 0)
     assert Session.objects.count() > 0
 

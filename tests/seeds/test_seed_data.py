@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from conferences.legal import LegalPage, PrivacyNotice, privacy_notice_state
 from conferences.models import (
     Conference,
     ConferenceSeries,
@@ -27,7 +28,7 @@ from conferences.models import (
     Topic,
 )
 from registrations import services
-from registrations.models import Consent, Registration, SentEmail
+from registrations.models import Consent, Registration, SentEmail, SessionBooking
 from seeds import loader
 from tests.seeds.helpers import CONFERENCE, SESSION, local, seed, snapshot
 
@@ -66,7 +67,8 @@ def test_seed_prints_what_it_created(seeded):
         f"{Speaker.objects.count()} Personen im Programm, "
         f"{SessionSpeaker.objects.count()} Mitwirkungen, "
         f"{Exhibitor.objects.count()} ausstellende Organisationen, "
-        f"{Registration.objects.count()} Demo-Anmeldungen."
+        f"{Registration.objects.count()} Demo-Anmeldungen, "
+        f"{LegalPage.objects.count()} Mustertexte (Rechtstexte)."
     )
     assert Conference.objects.count() == 5
 
@@ -341,7 +343,6 @@ def test_seed_registers_demo_participants_for_past_conferences_through_the_servi
 ):
     _output, outbox = _seeded_once
     past = Conference.objects.filter(ends_at__lt=timezone.now())
-    upcoming = Conference.objects.filter(ends_at__gte=timezone.now())
 
     confirmed = {
         c.slug: c.registrations.filter(status=Registration.Status.CONFIRMED).count() for c in past
@@ -350,10 +351,98 @@ def test_seed_registers_demo_participants_for_past_conferences_through_the_servi
     assert 300 <= Registration.objects.count() <= 1000
     assert confirmed == {c.slug: c.capacity for c in past}
     assert all(c.status == Conference.Status.ARCHIVED for c in past)
-    assert Registration.objects.filter(conference__in=upcoming).count() == 0
     for conference in Conference.objects.all():
         assert services.stored_seat_counts(conference=conference) == services.recount_seats(
             conference=conference
         )
     assert Registration.objects.exclude(consents__purpose=Consent.Purpose.PRIVACY).count() == 0
     assert (SentEmail.objects.count(), outbox) == (0, 0)
+
+
+def upcoming_kassel():
+    return Conference.objects.get(
+        slug=f"wir-regionalkonferenz-{local(timezone.now()).year + 1}-kassel"
+    )
+
+
+def test_seed_registers_the_first_upcoming_conference_since_it_opened(seeded):
+    kassel = upcoming_kassel()
+    now = timezone.now()
+    wiesbaden = Conference.objects.published().upcoming().exclude(pk=kassel.pk).get()
+
+    registrations = kassel.registrations.all()
+    by_status = {
+        status: registrations.filter(status=status).count() for status in Registration.Status
+    }
+
+    assert registrations.count() == 96
+    assert by_status[Registration.Status.CANCELLED] == 5
+    assert by_status[Registration.Status.PENDING] >= 1  # the newest have not confirmed yet
+    assert by_status[Registration.Status.CONFIRMED] >= 80
+    assert kassel.registration_opens_at < now - timedelta(days=20)
+    assert all(kassel.registration_opens_at <= r.created_at < now for r in registrations)
+    assert wiesbaden.registrations.count() == 0
+    assert services.stored_seat_counts(conference=kassel) == services.recount_seats(
+        conference=kassel
+    )
+
+
+def test_seed_upcoming_conference_has_full_workshops_with_waiting_lists_and_free_ones(seeded):
+    workshops = upcoming_kassel().sessions.bookable()
+
+    full = [w for w in workshops if w.seats_taken == w.capacity]
+    waiting = [w for w in full if w.bookings.filter(status="waitlisted").exists()]
+    free = [w for w in workshops if w.seats_taken < w.capacity]
+
+    assert len(waiting) >= 2
+    assert len(free) >= 1
+    assert all(w.bookings.filter(status="booked").count() == w.seats_taken for w in workshops)
+
+
+def test_seed_upcoming_cancellations_gave_their_seats_to_the_people_waiting(seeded):
+    kassel = upcoming_kassel()
+
+    cancelled = kassel.registrations.filter(status=Registration.Status.CANCELLED)
+    once_waiting = SessionBooking.history.filter(status="waitlisted").values("id")
+    promoted = SessionBooking.objects.filter(
+        session__conference=kassel, status="booked", pk__in=once_waiting
+    )
+
+    assert cancelled.count() == 5
+    assert not SessionBooking.objects.filter(registration__in=cancelled, status="booked").exists()
+    assert promoted.exists()
+
+
+def test_seed_upcoming_participants_come_from_hessian_councils_and_organisations(seeded):
+    registrations = upcoming_kassel().registrations.all()
+
+    names = [f"{r.first_name} {r.last_name}" for r in registrations]
+    types = set(registrations.values_list("organisation_type", flat=True))
+
+    assert any(not name.isascii() for name in names)
+    assert any(any("\u0600" <= char <= "\u06ff" for char in name) for name in names)
+    assert {"municipality", "district", "migrant_organisation"} <= types
+    assert all(r.email.endswith("@example.org") for r in registrations)
+
+
+def test_seed_samples_legal_texts_clearly_marked_as_such(seeded):
+    pages = LegalPage.objects.order_by("kind")
+
+    assert [p.kind for p in pages] == ["accessibility", "imprint", "privacy"]
+    assert all("Mustertext" in p.title for p in pages)
+    assert all(p.body.startswith("Mustertext – vor dem Einsatz durch") for p in pages)
+    assert privacy_notice_state() == PrivacyNotice.SAMPLE
+
+
+def test_seed_brings_no_sample_back_once_the_organisers_wrote_their_own(seeded):
+    LegalPage.objects.filter(kind=LegalPage.Kind.PRIVACY).delete()
+    LegalPage.objects.create(
+        kind=LegalPage.Kind.PRIVACY, title="Datenschutzerklärung", version="2027-01", body="…"
+    )
+    before = snapshot()
+
+    output = seed()
+
+    assert output == "Demodaten: nichts zu tun, alles ist bereits angelegt."
+    assert snapshot() == before
+    assert privacy_notice_state() == PrivacyNotice.PUBLISHED
