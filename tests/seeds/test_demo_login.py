@@ -133,6 +133,6 @@ def test_make_run_passes_the_address_it_serves(tmp_path, options, served):
     assert result.returncode == 0, result.stderr
     assert f"migrate --noinput -v0 {url}" in lines
     assert f"seed {url}" in lines
-    assert f"db_worker {url}" in lines
+    assert f"db_worker -v0 {url}" in lines
     assert f"create_demo_organiser --wait-for {served} {url}" in lines
     assert any(line.startswith("runserver ") and line.endswith(f" {url}") for line in lines)

@@ -23,6 +23,8 @@ from django.utils import translation
 from conferences import site
 
 RULE = "─" * 64
+#: How long after the server answers the block waits for the start-up lines of the others.
+SETTLE_SECONDS = 1.5
 
 
 def wait_for_server(address: str, *, timeout: float) -> bool:
@@ -59,8 +61,9 @@ class Command(BaseCommand):
             raise CommandError("Refusing to create a demo login: DEBUG is off.")
         login = self.create_login()
         if wait_for and wait_for_server(wait_for, timeout=timeout):
-            # The server prints its start-up lines right after it starts listening.
-            time.sleep(0.5)
+            # The server prints its start-up lines right after it starts listening, the e-mail
+            # worker started beside it its own about then.
+            time.sleep(SETTLE_SECONDS)
         self.stdout.write(self.block(login))
 
     def create_login(self) -> list[str]:
