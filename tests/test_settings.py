@@ -88,6 +88,18 @@ def test_checks_pass_with_the_local_defaults():
     assert (result.returncode, result.stderr) == (0, "")
 
 
+def test_site_url_is_unset_by_default_and_local_site_url_follows_the_environment(monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.delenv("LOCAL_SITE_URL", raising=False)
+    script = "from django.conf import settings; print([settings.SITE_URL, settings.LOCAL_SITE_URL])"
+
+    default = _manage("shell", "--no-imports", "-c", script)
+    served = _manage("shell", "--no-imports", "-c", script, LOCAL_SITE_URL="http://127.0.0.1:8201/")
+
+    assert default.stdout.strip() == "['', 'http://127.0.0.1:8000']"
+    assert served.stdout.strip() == "['', 'http://127.0.0.1:8201']"
+
+
 def test_checks_refuse_a_cache_that_cannot_count_rate_limits(tmp_path):
     result = _manage("check", CACHE_URL=f"filecache://{tmp_path}")
 
