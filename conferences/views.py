@@ -178,10 +178,14 @@ def openstreetmap_url(conference):
 
 
 def meta_description(*texts, limit=160):
-    """A search engine's summary of a page from organisers' texts: the first non-empty ones
-    joined, tags and line breaks removed, cut at a word boundary to at most `limit` characters
-    (search engines show about that many)."""
-    text = " ".join(" ".join(strip_tags(t).split()) for t in texts if t and t.strip())
+    """A search engine's summary of a page from organisers' texts: the non-empty ones joined as
+    sentences, tags and line breaks removed, cut at a word boundary to at most `limit`
+    characters (search engines show about that many)."""
+    text = ""
+    for part in (" ".join(strip_tags(t).split()) for t in texts if t):
+        if part:
+            # A motto has no full stop of its own: give it one before the next text.
+            text += (". " if text and text[-1] not in ".!?…:" else " " if text else "") + part
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]

@@ -80,11 +80,11 @@ def test_conference_pages_describe_the_conference_cut_at_a_word(client):
     overview = _description(client.get(url))
     programme = _description(client.get(url + "programm/"))
 
-    assert overview.startswith("Integration gestalten Austausch zwischen Land, Kreisen und ")
+    assert overview.startswith("Integration gestalten. Austausch zwischen Land, Kreisen und ")
     assert overview.endswith("…")
     assert len(overview) <= 160
     assert overview[:-1] == overview[:-1].rstrip()
-    assert overview[:-1] in ("Integration gestalten " + conference.description)
+    assert overview[:-1] in ("Integration gestalten. " + conference.description)
     assert programme == overview
 
 
