@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from conferences.templatetags.hyphenation import hyphenate
 from conferences.views import programme_days, room_sort_key
 from tests.factories import ConferenceFactory, SessionFactory, WorkshopFactory
 
@@ -155,3 +156,25 @@ def test_programme_days_give_columns_only_to_rooms_with_parallel_sessions(confer
         [("Begrüßung", None)],
         [("Forum in Raum A", 1), ("Forum in Raum C", 2), ("Forum in Saal 1", 3)],
     ]
+
+
+def test_long_german_words_in_the_grid_carry_soft_hyphens(client, conference):
+    SessionFactory(
+        conference=conference,
+        title="Forum 10: Migrantenorganisationen als Partner",
+        room="Raum A",
+        starts_at=conference.starts_at + timedelta(hours=5),
+        ends_at=conference.starts_at + timedelta(hours=6),
+    )
+
+    html = client.get(conference.get_absolute_url() + "programm/").content.decode()
+
+    [title] = re.findall(r'<a href="[^"]+">(Forum 10:[^<]+)</a></h4>', html)
+    assert title.split("\u00ad") == ["Forum 10: Migran", "ten", "or", "ga", "ni", "sa", "ti", "o",
+                                     "nen als Partner"]  # fmt: skip
+
+
+def test_hyphenation_leaves_short_words_digits_and_markup_alone():
+    assert hyphenate("Forum 10: Ehrenamt & <b>Sprachmittlungsangebote</b>") == (
+        "Forum 10: Ehrenamt & <b>Sprach\u00admitt\u00adlungs\u00adan\u00adge\u00adbote</b>"
+    )
