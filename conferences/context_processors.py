@@ -1,4 +1,4 @@
-"""Template context for every page: the language switch."""
+"""Template context for every page: the language switch and its alternates for search engines."""
 
 from django.conf import settings
 from django.urls import translate_url
@@ -19,18 +19,23 @@ def _path_in(request, code):
 
 
 def language_links(request):
-    """One entry per language: its own name, the current page's URL in it, and whether it is
-    the language of this page. No query."""
+    """One entry per language: its own name, the current page's URL in it (`url` for links,
+    `absolute_url` with this request's scheme and host for the hreflang alternates, which search
+    engines require absolute), whether it is the language of this page and whether it is the
+    default language (hreflang "x-default"). No query."""
     active = translation.get_language()
     links = []
     for code, _name in settings.LANGUAGES:
         info = translation.get_language_info(code)
+        url = _path_in(request, code)
         links.append(
             {
                 "code": code,
                 "name": info["name_local"],
-                "url": _path_in(request, code),
+                "url": url,
+                "absolute_url": request.build_absolute_uri(url),
                 "is_current": code == active,
+                "is_default": code == settings.LANGUAGE_CODE,
             }
         )
     return {"language_links": links}

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -106,6 +107,15 @@ class Conference(models.Model):
         _("Barrierefreiheit des Veranstaltungsorts"),
         blank=True,
         help_text=_("Zugang, Aufzüge, barrierefreie Toiletten, Induktionsschleife, Anreise."),
+    )
+    room_order = models.TextField(
+        _("Reihenfolge der Räume im Programm"),
+        blank=True,
+        help_text=_(
+            "Ein Raum pro Zeile, so geschrieben wie bei den Programmpunkten; parallele "
+            "Programmpunkte stehen in dieser Reihenfolge nebeneinander. Nicht genannte Räume "
+            "folgen nach Namen sortiert."
+        ),
     )
     starts_at = models.DateTimeField(_("Beginn"))
     ends_at = models.DateTimeField(_("Ende"))
@@ -341,8 +351,12 @@ class Session(models.Model):
                 errors["starts_at"] = _(
                     "Der Programmpunkt muss innerhalb der Konferenz liegen (%(start)s bis %(end)s)."
                 ) % {
-                    "start": timezone.localtime(conference.starts_at).strftime("%d.%m.%Y %H:%M"),
-                    "end": timezone.localtime(conference.ends_at).strftime("%d.%m.%Y %H:%M"),
+                    "start": date_format(
+                        timezone.localtime(conference.starts_at), "SHORT_DATETIME_FORMAT"
+                    ),
+                    "end": date_format(
+                        timezone.localtime(conference.ends_at), "SHORT_DATETIME_FORMAT"
+                    ),
                 }
         if self.capacity is not None and self.capacity < self.seats_taken:
             errors["capacity"] = _(

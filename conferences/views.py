@@ -12,13 +12,14 @@ from itertools import groupby
 from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
-from django.utils.html import escape, urlize
+from django.utils.html import escape, strip_tags, urlize
 from django.utils.safestring import mark_safe
 from django.views.generic import TemplateView, View
 
@@ -73,7 +74,6 @@ def group_by_series(conferences):
 @dataclass
 class Slot:
     starts_at: datetime
-    ends_at: datetime | None  # None when the sessions of the slot end at different times
     sessions: list
 
 
@@ -92,28 +92,45 @@ class Day:
         return len(self.rooms) if 0 < len(self.rooms) <= MAX_ROOM_COLUMNS else 0
 
 
-def programme_days(sessions):
-    """Sessions per day (Europe/Berlin) and per start time. Each session gets `column`, the
-    1-based column of its room on wide screens, or None for a session that spans all rooms."""
-    sessions = sorted(sessions, key=lambda s: (s.starts_at, natural_key(s.room), s.title))
+def room_sort_key(room_order):
+    """A sort key for room names: first the rooms in the organiser's order (`room_order`, one
+    name per line, case and surrounding blanks ignored), then the others by name."""
+    positions = {}
+    for line in room_order.splitlines():
+        if name := line.strip().casefold():
+            positions.setdefault(name, len(positions))
+    return lambda room: (positions.get(room.strip().casefold(), len(positions)), natural_key(room))
+
+
+def programme_days(sessions, room_order=""):
+    """Sessions per day (Europe/Berlin) and per start time. A room gets a column on wide screens
+    when it holds one of several sessions of a slot, in the organiser's order (`room_order`, see
+    `room_sort_key`). Each session gets `column`, the 1-based column of its room, or None for a
+    session that spans all rooms (one alone in its slot, or too many rooms to stand side by
+    side)."""
+    room_key = room_sort_key(room_order)
+    sessions = sorted(sessions, key=lambda s: (s.starts_at, room_key(s.room), s.title))
     days = []
     for day, day_sessions in groupby(sessions, key=lambda s: timezone.localdate(s.starts_at)):
-        day_sessions = list(day_sessions)
-        rooms = sorted({s.room for s in day_sessions if s.room}, key=natural_key)
+        slots = [
+            Slot(starts_at, list(slot_sessions))
+            for starts_at, slot_sessions in groupby(day_sessions, key=lambda s: s.starts_at)
+        ]
+        # A session alone in its slot (plenary, break) takes the whole width: its room needs
+        # no column of its own.
+        rooms = sorted(
+            {s.room for slot in slots if len(slot.sessions) > 1 for s in slot.sessions if s.room},
+            key=room_key,
+        )
         columns = (
             {room: i for i, room in enumerate(rooms, start=1)}
             if len(rooms) <= MAX_ROOM_COLUMNS
             else {}
         )
-        slots = []
-        for starts_at, slot_sessions in groupby(day_sessions, key=lambda s: s.starts_at):
-            slot_sessions = list(slot_sessions)
-            for session in slot_sessions:
-                # A session alone in its slot (plenary, break) takes the whole width.
-                session.column = columns.get(session.room) if len(slot_sessions) > 1 else None
-            slot_sessions.sort(key=lambda s: (s.column or 0, s.title))
-            ends = {s.ends_at for s in slot_sessions}
-            slots.append(Slot(starts_at, ends.pop() if len(ends) == 1 else None, slot_sessions))
+        for slot in slots:
+            for session in slot.sessions:
+                session.column = columns.get(session.room) if len(slot.sessions) > 1 else None
+            slot.sessions.sort(key=lambda s: (s.column or 0, s.title))
         days.append(Day(day, rooms, slots))
     return days
 
@@ -160,7 +177,32 @@ def openstreetmap_url(conference):
     return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(lines)})
 
 
+def meta_description(*texts, limit=160):
+    """A search engine's summary of a page from organisers' texts: the non-empty ones joined as
+    sentences, tags and line breaks removed, cut at a word boundary to at most `limit`
+    characters (search engines show about that many)."""
+    text = ""
+    for part in (" ".join(strip_tags(t).split()) for t in texts if t):
+        if part:
+            # A motto has no full stop of its own: give it one before the next text.
+            text += (". " if text and text[-1] not in ".!?…:" else " " if text else "") + part
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:–-") + "…"
+
+
 # --- Views ----------------------------------------------------------------------------------
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the static icon (not
+    permanently, since its name carries the hash of its content)."""
+    response = HttpResponseRedirect(static("icons/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
 
 
 class HomeView(TemplateView):
@@ -205,6 +247,11 @@ class ConferenceMixin:
         return get_object_or_404(self.get_conference_queryset(), slug=self.kwargs["slug"])
 
     def get_context_data(self, **kwargs):
+        # Every page of a conference describes the conference, unless it has its own text.
+        kwargs.setdefault(
+            "meta_description",
+            meta_description(self.conference.motto, self.conference.description),
+        )
         return super().get_context_data(
             conference=self.conference,
             registration=registration_state(self.conference),
@@ -271,7 +318,8 @@ class ProgrammeView(ConferenceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            days=programme_days(_programme_sessions(self.conference)), **kwargs
+            days=programme_days(_programme_sessions(self.conference), self.conference.room_order),
+            **kwargs,
         )
 
 
@@ -292,6 +340,8 @@ class SessionDetailView(ConferenceMixin, TemplateView):
         return session
 
     def get_context_data(self, **kwargs):
+        if self.session.description:
+            kwargs["meta_description"] = meta_description(self.session.description)
         return super().get_context_data(session=self.session, **kwargs)
 
 

@@ -5,12 +5,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from conferences.views import favicon
+
 admin.site.site_header = _("Tagungsbüro – Verwaltung")
 admin.site.site_title = _("Tagungsbüro")
 admin.site.index_title = _("Konferenzen organisieren")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon),
 ]
 urlpatterns += i18n_patterns(
     # Before the admin's own URLs: the exports app mounts its download under /admin/.

@@ -47,9 +47,17 @@ def group_into_slots(sessions):
     return slots
 
 
-def session_option_label(session, *, booked_ids=frozenset()):
-    """ "Title · room – seats": the seats from the model (`Session.seats_left`)."""
-    title = " · ".join(part for part in (session.title, session.room) if part)
+def session_option_label(session, *, booked_ids=frozenset(), with_times=False):
+    """ "Title · room – seats": the seats from the model (`Session.seats_left`); with
+    `with_times`, the session's own start and end first (in a slot of sessions that overlap
+    but do not all start and end together)."""
+    times = ""
+    if with_times:
+        times = _("%(start)s–%(end)s Uhr") % {
+            "start": formats.time_format(timezone.localtime(session.starts_at), "H:i"),
+            "end": formats.time_format(timezone.localtime(session.ends_at), "H:i"),
+        }
+    title = " · ".join(part for part in (times, session.title, session.room) if part)
     if session.pk in booked_ids:
         state = _("Ihr Platz")
     elif session.seats_left is None:
@@ -87,8 +95,14 @@ class SessionChoiceMixin:
         self.sessions_by_id = {s.pk: s for s in sessions}
         for slot in self.slots:
             slot.sessions = [self.sessions_by_id.get(s.pk, s) for s in slot.sessions]
+            # The slot's label gives its first start and last end; a session that differs
+            # shows its own times, and then every option of the slot does.
+            with_times = any(
+                (s.starts_at, s.ends_at) != (slot.starts_at, slot.ends_at) for s in slot.sessions
+            )
             self.fields[slot.field_name].choices = [("", _("keine Auswahl"))] + [
-                (s.pk, session_option_label(s, booked_ids=self.booked_ids)) for s in slot.sessions
+                (s.pk, session_option_label(s, booked_ids=self.booked_ids, with_times=with_times))
+                for s in slot.sessions
             ]
 
     def slot_field_names(self):

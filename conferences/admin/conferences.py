@@ -162,7 +162,10 @@ class BaseConferenceAdmin(
     )
     fieldsets = (
         (None, {"fields": ("title", "slug", "motto", "series", "status", "preview_link")}),
-        (_("Ort"), {"fields": ("city", "venue_name", "address", "accessibility_info")}),
+        (
+            _("Ort"),
+            {"fields": ("city", "venue_name", "address", "accessibility_info", "room_order")},
+        ),
         (
             _("Zeit und Anmeldung"),
             {

@@ -324,3 +324,58 @@ def test_register_link_leads_to_the_registration_url(page, site):
     href = page.get_by_role("link", name="Jetzt anmelden").get_attribute("href")
 
     assert href == reverse("registrations:register", kwargs={"slug": "kassel"})
+
+
+def test_no_page_asks_for_a_missing_file_and_every_icon_answers(page, site, live_server):
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+
+    page.goto(_path(site, "programme", "en"))
+    page.wait_for_load_state("networkidle")
+    icons = page.eval_on_selector_all(
+        "link[rel='icon'], link[rel='apple-touch-icon']", "links => links.map(l => l.href)"
+    )
+    answers = [page.request.get(url) for url in [*icons, live_server.url + "/favicon.ico"]]
+
+    assert missing == []
+    assert len(icons) == 3
+    assert [answer.status for answer in answers] == [200, 200, 200, 200]
+    assert answers[-1].url.endswith("/static/icons/favicon.ico")
+    assert [answer.headers["content-type"].split(";")[0] for answer in answers] == [
+        "image/vnd.microsoft.icon",
+        "image/svg+xml",
+        "image/png",
+        "image/vnd.microsoft.icon",
+    ]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_programme_hyphenates_session_titles_as_german_in_either_language(page, site, language):
+    page.goto(_path(site, "programme", language))
+
+    title = page.locator(".session-title").first
+    style = title.evaluate(
+        "el => [getComputedStyle(el).hyphens, el.closest('[lang]').lang,"
+        " document.documentElement.lang]"
+    )
+
+    assert style == ["auto", "de", language]
+
+
+def test_programme_puts_the_rooms_in_the_organisers_order(page, site):
+    Conference.objects.filter(pk=site["kassel"].pk).update(room_order="Raum 3\nRaum 1")
+
+    page.goto(_path(site, "programme", "de"))
+    headers = page.locator(".timetable-rooms span[class^='room-col']").all_inner_texts()
+    cards = page.locator(".session-card", has_text="Workshop")
+    boxes = {
+        cards.nth(i).locator("h4").inner_text().replace("\u00ad", ""): cards.nth(i).bounding_box()
+        for i in range(3)
+    }
+
+    assert headers == ["Raum 3", "Raum 1", "Raum 2"]
+    assert (
+        boxes["Workshop 3: Ehrenamt"]["x"]
+        < boxes["Workshop 1: Sprachmittlung"]["x"]
+        < boxes["Workshop 2: Ausbildung"]["x"]
+    )
