@@ -88,11 +88,21 @@ def test_waits_for_the_server_before_printing():
     assert lines[2] == "  Organiser login:    http://127.0.0.1:8201/admin/"
 
 
-# Stands in for manage.py: says how it was called, in one write (the worker runs beside).
+# Stands in for manage.py: says how it was called, in one write (the others run beside). The
+# server waits (at most 30 s) for the worker and the login block started in the background,
+# since its end ends them.
 FAKE_MANAGE = """
-import os, sys
+import os, pathlib, sys, time
+here = pathlib.Path(__file__).parent
+if sys.argv[1] == "runserver":
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        (here / name).exists() for name in ("db_worker", "create_demo_organiser")
+    ):
+        time.sleep(0.1)
 line = " ".join([*sys.argv[1:], os.environ.get("LOCAL_SITE_URL", "-")]) + "\\n"
 os.write(1, line.encode())
+(here / sys.argv[1]).touch()
 """
 
 
