@@ -16,7 +16,6 @@ import segno
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from checkin.codes import checkin_code_for
@@ -25,7 +24,7 @@ from registrations.models import Registration
 
 from ..base import Export
 from .tables import INK, MUTED, RULE, pdf_export, set_metadata
-from .text import alphabetical_key, collate, date_range, fit, fonts, printable, width
+from .text import alphabetical_key, collate, date_range, fit, fit_lines, fit_name, fonts
 
 
 @dataclass(frozen=True)
@@ -249,15 +248,20 @@ class BadgeLayout:
     height: float
     band: float
     name_size: float
+    #: The smallest size a name shrinks to (then it takes a third line, then it is cut).
+    name_min: float
     org_size: float
+    org_min: float
     qr: float
 
 
+#: Baseline to baseline, in font sizes, of the lines of a name.
+NAME_LEADING = 1.12
 LAYOUTS = {
     # Label sheets with 2 × 4 labels of 105 × 74 mm.
-    "a4": BadgeLayout(A4, 2, 4, 105 * mm, 74 * mm, 12 * mm, 24, 10, 22 * mm),
+    "a4": BadgeLayout(A4, 2, 4, 105 * mm, 74 * mm, 12 * mm, 24, 9, 10, 8, 22 * mm),
     # One A6 badge per page (105 × 148 mm) for badge holders.
-    "a6": BadgeLayout(A6, 1, 1, 105 * mm, 148 * mm, 18 * mm, 32, 13, 34 * mm),
+    "a6": BadgeLayout(A6, 1, 1, 105 * mm, 148 * mm, 18 * mm, 32, 11, 13, 10, 34 * mm),
 }
 
 
@@ -290,44 +294,46 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
     # Event
     title, size = fit(header[0], f.bold, 8.5, w - 2 * m, 6)
     _draw(c, x + m, y + h - layout.band - 5 * mm, title, f.bold, size, color=MUTED)
-    _draw(
-        c,
-        x + m,
-        y + h - layout.band - 8.8 * mm,
-        fit(header[1], f.regular, 7.5, w - 2 * m, 6)[0],
-        f.regular,
-        7.5,
-        color=MUTED,
-    )
+    line, size = fit(header[1], f.regular, 7.5, w - 2 * m, 6)
+    _draw(c, x + m, y + h - layout.band - 8.8 * mm, line, f.regular, size, color=MUTED)
     # Name (large, two lines before it shrinks) and organisation, centred in the free space
     single = layout.columns == 1
     text_w = w - 2 * m
     area_top = y + h - layout.band - 11 * mm
     area_bottom = y + (layout.qr + 10 * mm if single else 8 * mm)
-    name_lines, size = _name_lines(printable(entry.name), f.bold, layout.name_size, text_w)
+    name = fit_name(
+        entry.name, f.bold, size=layout.name_size, min_size=layout.name_min, room=text_w
+    )
     org_w = text_w if single or not entry.code else text_w - layout.qr
-    org_lines = _lines(printable(entry.organisation), f.regular, layout.org_size, org_w, 2)
-    if extra := printable(entry.extra):
-        org_lines.append(extra)
-    org_lines = [line for line in org_lines if line]
-    name_h = len(name_lines) * size * 1.12 if name_lines else 9 * mm
-    block_h = name_h + 2.5 * mm + len(org_lines) * layout.org_size * 1.2
+    org = fit_lines(
+        entry.organisation,
+        f.regular,
+        size=layout.org_size,
+        min_size=layout.org_min,
+        room=org_w,
+    )
+    extra = fit_lines(entry.extra, f.regular, size=org.size, min_size=org.size, room=org_w, lines=1)
+    org_lines = [*org.lines, *extra.lines]
+    org_size = org.size if org.lines else layout.org_size
+    leading = name.size * NAME_LEADING
+    name_h = len(name.lines) * leading if name.lines else 9 * mm
+    block_h = name_h + 2.5 * mm + len(org_lines) * org_size * 1.2
     top = min(area_top, (area_top + area_bottom + block_h) / 2)
-    if name_lines:
-        for k, line in enumerate(name_lines):
-            baseline = top - size * 0.9 - k * size * 1.12
-            _draw(c, x + w / 2, baseline, line, f.bold, size, align="center")
+    if name.lines:
+        for k, line in enumerate(name.lines):
+            baseline = top - name.size * 0.9 - k * leading
+            _draw(c, x + w / 2, baseline, line, f.bold, name.size, align="center")
     else:  # a blank line to write the name on
         c.setStrokeColor(RULE)
         c.setLineWidth(0.6)
         c.line(x + m, top - 8 * mm, x + w - m, top - 8 * mm)
     org_top = top - name_h - 2.5 * mm
     for k, line in enumerate(org_lines):
-        baseline = org_top - layout.org_size * 0.9 - k * layout.org_size * 1.2
+        baseline = org_top - org_size * 0.9 - k * org_size * 1.2
         if single or not entry.code:
-            _draw(c, x + w / 2, baseline, line, f.regular, layout.org_size, align="center")
+            _draw(c, x + w / 2, baseline, line, f.regular, org_size, align="center")
         else:
-            _draw(c, x + m, baseline, line, f.regular, layout.org_size)
+            _draw(c, x + m, baseline, line, f.regular, org_size)
     # QR code (check-in) and the role pattern at the foot
     strip_h = 4 * mm
     if single:
@@ -339,20 +345,6 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
         _pattern(c, style, x, y, w - layout.qr - 4 * mm, strip_h)
     else:
         _pattern(c, style, x, y, w, strip_h)
-
-
-def _name_lines(name: str, font: str, size: float, room: float) -> tuple[list[str], float]:
-    """One line at full size, else two lines at full size, else smaller (down to 12 pt)."""
-    if not name:
-        return [], size
-    while size > 12:
-        if width(name, font, size) <= room:
-            return [name], size
-        lines = simpleSplit(name, font, size, room)
-        if len(lines) == 2 and all(width(line, font, size) <= room for line in lines):
-            return lines, size
-        size -= 1
-    return _lines(name, font, size, room, 2), size
 
 
 def badges(
@@ -367,10 +359,7 @@ def badges(
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=spec.page, pageCompression=1)
     set_metadata(c, f"Namensschilder – {conference.title}")
-    header = [
-        printable(conference.title),
-        printable(f"{date_range(conference)} · {conference.city}"),
-    ]
+    header = [conference.title, f"{date_range(conference)} · {conference.city}"]
     per_page = spec.columns * spec.rows
     page_w, page_h = spec.page
     left = (page_w - spec.columns * spec.width) / 2
@@ -397,12 +386,3 @@ def _draw(c: Canvas, x, y, text, font, size, *, align="left", color=INK):
         c.drawCentredString(x, y, text)
     else:
         c.drawString(x, y, text)
-
-
-def _lines(text: str, font: str, size: float, room: float, max_lines: int) -> list[str]:
-    """`text` wrapped to `max_lines` lines, the last cut with an ellipsis if need be."""
-    lines = simpleSplit(text, font, size, room) or [""]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = fit(lines[-1] + " …", font, size, room, size)[0]
-    return [fit(line, font, size, room, size)[0] for line in lines]

@@ -17,7 +17,15 @@ from registrations.models import Registration
 
 from ..base import Export
 from .tables import INK, MUTED, pdf_export
-from .text import alphabetical_key, conference_days, fit, fonts, format_date, long_date, printable
+from .text import (
+    alphabetical_key,
+    conference_days,
+    fit_name,
+    fonts,
+    format_date,
+    long_date,
+    printable,
+)
 
 PAGE_W, PAGE_H = A4
 MARGIN = 25 * mm
@@ -50,13 +58,16 @@ def _when_and_where(conference) -> str:
 
 def _page(conference, person, styles: dict) -> list:
     f = fonts()
-    name, size = fit(printable(person.full_name), f.bold, 20, TEXT_W, 11)
+    name = fit_name(person.full_name, f.bold, size=20, min_size=11, room=TEXT_W)
     story = [
         Paragraph("Teilnahmebescheinigung", styles["title"]),
         Spacer(0, 19 * mm),
         Paragraph("Hiermit wird bestätigt, dass", styles["text"]),
         Spacer(0, 11 * mm),
-        Paragraph(escape(name), _style("name", f.bold, size, leading=size * 1.2)),
+        Paragraph(
+            "<br/>".join(escape(line) for line in name.lines),
+            _style("name", f.bold, name.size, leading=name.size * 1.2),
+        ),
         Spacer(0, 1 * mm),
     ]
     if person.organisation:
