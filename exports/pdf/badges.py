@@ -247,6 +247,10 @@ class BadgeLayout:
     width: float
     height: float
     band: float
+    #: The event's title and dates below the band, and the room below them.
+    title_size: float
+    date_size: float
+    event_gap: float
     name_size: float
     #: The smallest size a name shrinks to (then it takes a third line, then it is cut).
     name_min: float
@@ -254,14 +258,51 @@ class BadgeLayout:
     org_min: float
     qr: float
 
+    @property
+    def single(self) -> bool:
+        """One badge a page: everything centred, the QR code below the name."""
+        return self.columns == 1
+
 
 #: Baseline to baseline, in font sizes, of the lines of a name.
 NAME_LEADING = 1.12
+#: The smallest size of the event's title and dates.
+EVENT_MIN_SIZE = 6.5
 LAYOUTS = {
     # Label sheets with 2 × 4 labels of 105 × 74 mm.
-    "a4": BadgeLayout(A4, 2, 4, 105 * mm, 74 * mm, 12 * mm, 24, 9, 10, 8, 22 * mm),
+    "a4": BadgeLayout(
+        A4,
+        columns=2,
+        rows=4,
+        width=105 * mm,
+        height=74 * mm,
+        band=12 * mm,
+        title_size=8.5,
+        date_size=7.5,
+        event_gap=2.2 * mm,
+        name_size=24,
+        name_min=9,
+        org_size=10,
+        org_min=8,
+        qr=22 * mm,
+    ),
     # One A6 badge per page (105 × 148 mm) for badge holders.
-    "a6": BadgeLayout(A6, 1, 1, 105 * mm, 148 * mm, 18 * mm, 32, 11, 13, 10, 34 * mm),
+    "a6": BadgeLayout(
+        A6,
+        columns=1,
+        rows=1,
+        width=105 * mm,
+        height=148 * mm,
+        band=18 * mm,
+        title_size=11,
+        date_size=9.5,
+        event_gap=3 * mm,
+        name_size=32,
+        name_min=11,
+        org_size=13,
+        org_min=10,
+        qr=34 * mm,
+    ),
 }
 
 
@@ -281,30 +322,36 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
     c.setFillColor(white)
     r = layout.band * 0.27
     _shape(c, style.shape, x + m + r, y + h - layout.band / 2, r)
-    role_size = layout.band / mm * 1.15
-    _draw(
-        c,
-        x + m + 2 * r + 3 * mm,
-        y + h - layout.band / 2 - role_size * 0.35,
-        style.label,
-        f.bold,
-        role_size,
-        color=white,
-    )
-    # Event
-    title, size = fit(header[0], f.bold, 8.5, w - 2 * m, 6)
-    _draw(c, x + m, y + h - layout.band - 5 * mm, title, f.bold, size, color=MUTED)
-    line, size = fit(header[1], f.regular, 7.5, w - 2 * m, 6)
-    _draw(c, x + m, y + h - layout.band - 8.8 * mm, line, f.regular, size, color=MUTED)
-    # Name (large, two lines before it shrinks) and organisation, centred in the free space
-    single = layout.columns == 1
+    label_x = x + m + 2 * r + 3 * mm
+    label, role_size = fit(style.label, f.bold, layout.band / mm * 1.15, x + w - m - label_x, 8)
+    baseline = y + h - layout.band / 2 - role_size * 0.35
+    _draw(c, label_x, baseline, label, f.bold, role_size, color=white)
+    # Event: title (a long one on two lines) and dates
+    single = layout.single
     text_w = w - 2 * m
-    area_top = y + h - layout.band - 11 * mm
+    title = fit_lines(
+        header[0], f.bold, size=layout.title_size, min_size=EVENT_MIN_SIZE, room=text_w
+    )
+    dates, date_size = fit(header[1], f.regular, layout.date_size, text_w, EVENT_MIN_SIZE)
+    event_lines = [(line, f.bold, title.size) for line in title.lines]
+    event_lines.append((dates, f.regular, date_size))
+    baseline = y + h - layout.band - 2.2 * mm
+    for k, (line, font, size) in enumerate(event_lines):
+        baseline -= size * (0.9 if k == 0 else 1.3 if font == f.regular else 1.15)
+        if single:
+            _draw(c, x + w / 2, baseline, line, font, size, align="center", color=MUTED)
+        else:
+            _draw(c, x + m, baseline, line, font, size, color=MUTED)
+    area_top = baseline - layout.event_gap
+    # Name (large, two lines before it shrinks) and organisation, in the middle of the free
+    # height; on A6 centred above the QR code, on a label on the left edge of the event's lines
+    # (the QR code takes the lower right corner).
     area_bottom = y + (layout.qr + 10 * mm if single else 8 * mm)
     name = fit_name(
         entry.name, f.bold, size=layout.name_size, min_size=layout.name_min, room=text_w
     )
-    org_w = text_w if single or not entry.code else text_w - layout.qr
+    # On a label the organisation stays left of the QR code, with a gap.
+    org_w = text_w if single or not entry.code else text_w - layout.qr - 2 * mm
     org = fit_lines(
         entry.organisation,
         f.regular,
@@ -322,7 +369,10 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
     if name.lines:
         for k, line in enumerate(name.lines):
             baseline = top - name.size * 0.9 - k * leading
-            _draw(c, x + w / 2, baseline, line, f.bold, name.size, align="center")
+            if single:
+                _draw(c, x + w / 2, baseline, line, f.bold, name.size, align="center")
+            else:
+                _draw(c, x + m, baseline, line, f.bold, name.size)
     else:  # a blank line to write the name on
         c.setStrokeColor(RULE)
         c.setLineWidth(0.6)
@@ -330,7 +380,7 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
     org_top = top - name_h - 2.5 * mm
     for k, line in enumerate(org_lines):
         baseline = org_top - org_size * 0.9 - k * org_size * 1.2
-        if single or not entry.code:
+        if single:
             _draw(c, x + w / 2, baseline, line, f.regular, org_size, align="center")
         else:
             _draw(c, x + m, baseline, line, f.regular, org_size)

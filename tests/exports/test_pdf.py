@@ -573,6 +573,20 @@ def test_badges_show_a_long_name_in_full(conference, layout):
     assert "…" not in page
 
 
+def test_badges_print_a_long_event_title_on_two_lines_instead_of_cutting_it(conference):
+    conference.title = (
+        "Regionalkonferenz Nordhessen: Integration gestalten – Strukturen erarbeiten, "
+        "Teilhabe sichern"
+    )
+    conference.save()
+    RegistrationFactory(conference=conference)
+
+    (page,) = pdf_pages(badges(conference=conference).read())
+
+    assert conference.title in running_text(page)
+    assert "…" not in page
+
+
 # --- Certificates -----------------------------------------------------------------------------
 
 
