@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import segno
@@ -404,8 +404,17 @@ def badges(
     roles: Iterable[str] | None = None,
 ) -> tuple[Export, int]:
     """Name badges: "a4" label sheets (2 × 4 of 105 × 74 mm) or single "a6" badges."""
-    spec = LAYOUTS[layout]
     entries = badge_entries(conference, roles=roles)
+    filename = f"namensschilder-{conference.slug}-{layout}.pdf"
+    return render_badges(conference, entries, layout=layout, filename=filename), len(entries)
+
+
+def render_badges(
+    conference: Conference, entries: Sequence[BadgeEntry], *, layout: str, filename: str
+) -> Export:
+    """`entries` as badges of `conference` in `layout` ("a4" or "a6"), in the given order; for
+    other exports of badges (staff, other roles), with the same layout and name fitting."""
+    spec = LAYOUTS[layout]
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=spec.page, pageCompression=1)
     set_metadata(c, f"Namensschilder – {conference.title}")
@@ -424,9 +433,7 @@ def badges(
         _draw_badge(c, spec, x, y, entry, header)
     c.showPage()
     c.save()
-    return pdf_export(buffer.getvalue(), f"namensschilder-{conference.slug}-{layout}.pdf"), len(
-        entries
-    )
+    return pdf_export(buffer.getvalue(), filename)
 
 
 def _draw(c: Canvas, x, y, text, font, size, *, align="left", color=INK):

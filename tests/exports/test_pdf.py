@@ -587,6 +587,25 @@ def test_badges_print_a_long_event_title_on_two_lines_instead_of_cutting_it(conf
     assert "…" not in page
 
 
+def test_render_badges_draws_given_entries_in_the_shared_layout(conference):
+    entries = [
+        pdf_badges.BadgeEntry(
+            "Ina Jerenashvili", "Beratungsstelle", pdf_badges.EXHIBITOR, extra="Stand 4"
+        )
+    ]
+
+    export = pdf_badges.render_badges(conference, entries, layout="a6", filename="standteam.pdf")
+
+    (page,) = pdf_pages(export.read())
+    assert export.filename == "standteam.pdf"
+    assert page.splitlines()[:3] == [
+        "Ausstellende",
+        "Regionalkonferenz Nordhessen",
+        "11.–12. Mai 2027 · Kassel",
+    ]
+    assert "Ina\nJerenashvili\nBeratungsstelle\nStand 4" in page
+
+
 # --- Certificates -----------------------------------------------------------------------------
 
 
