@@ -358,6 +358,7 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
         size=layout.org_size,
         min_size=layout.org_min,
         room=org_w,
+        last_resort_lines=3,
     )
     extra = fit_lines(entry.extra, f.regular, size=org.size, min_size=org.size, room=org_w, lines=1)
     org_lines = [*org.lines, *extra.lines]
