@@ -25,6 +25,7 @@ from .text import (
     format_date,
     long_date,
     printable,
+    wrap_lines,
 )
 
 PAGE_W, PAGE_H = A4
@@ -40,7 +41,9 @@ def _style(name: str, font: str, size: float, *, leading: float, color=INK) -> P
 
 
 def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(printable(text)), style)
+    """Wrapped by `exports.pdf.text` (right-to-left lines in reading order), a `<br/>` a line."""
+    lines = wrap_lines(text, style.fontName, style.fontSize, TEXT_W - 0.5)
+    return Paragraph("<br/>".join(escape(line) for line in lines), style)
 
 
 def _when_and_where(conference) -> str:

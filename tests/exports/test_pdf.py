@@ -643,6 +643,21 @@ def test_a_certificate_shows_a_long_name_in_full(conference):
     assert f"{LONG_FIRST_NAME} {LONG_LAST_NAME}" in running_text(page)
 
 
+def test_a_certificate_wraps_an_arabic_organisation_in_reading_order(conference):
+    organisation = (
+        "جمعية الجالية العربية للثقافة والتعليم والاندماج في مدينة كاسل وضواحيها "
+        "ومنطقة شمال ولاية هيسن الاتحادية ورابطة المعلمين والأهالي"
+    )
+    words = organisation.split(" ")
+    RegistrationFactory(conference=conference, organisation=organisation)
+
+    (page,) = pdf_pages(certificates(conference=conference).read())
+
+    first, last = page.splitlines()[3:5]
+    assert pdf_text.visual(" ".join(words[:2])) in first
+    assert pdf_text.visual(" ".join(words[-2:])) in last
+
+
 def test_a_single_certificate(conference, unicode_people):
     export = certificates(conference=conference, registration=unicode_people[1])
 
