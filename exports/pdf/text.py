@@ -172,11 +172,12 @@ def fit_lines(
         size = max(min_size, size - step)
     size = min_size
     candidates = [_wrap(words, font, size, room), _wrap(words, font, size, room, hyphens=True)]
-    for most in (lines, max(lines, last_resort_lines or lines)):
+    most = max(lines, last_resort_lines or lines)
+    for allowed in (lines, most):
         for wrapped in candidates:
-            if len(wrapped) <= most:
+            if len(wrapped) <= allowed:
                 return _fitted(wrapped, size)
-    return _cut(candidates[1], most, font, size, room)
+    return _cut(words, candidates[1][: most - 1], font, size, room)
 
 
 def wrap_lines(text, font: str, size: float, room: float) -> tuple[str, ...]:
@@ -245,12 +246,16 @@ def _break_word(word: str, font: str, size: float, room: float) -> list[str]:
     return out
 
 
-def _cut(wrapped: list[str], most: int, font: str, size: float, room: float) -> Fitted:
-    """The first `most` lines, the last of them ending in an ellipsis."""
-    last = " ".join(wrapped[most - 1 :])
+def _cut(text: str, kept: list[str], font: str, size: float, room: float) -> Fitted:
+    """The lines `kept` (the first lines of `text` as wrapped), then a last line with the rest
+    of `text` up to an ellipsis."""
+    end = 0
+    for line in kept:
+        end = text.index(line, end) + len(line)
+    last = text[end:].strip()
     while last and not _fits(last.rstrip() + ELLIPSIS, font, size, room):
         last = last[:-1]
-    return _fitted([*wrapped[: most - 1], last.rstrip() + ELLIPSIS], size, cut=True)
+    return _fitted([*kept, last.rstrip() + ELLIPSIS], size, cut=True)
 
 
 def fit_name(name, font: str, *, size: float, min_size: float, room: float) -> Fitted:
