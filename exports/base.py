@@ -10,6 +10,9 @@ Invariants:
   apostrophe there is not needed by Excel itself; it is kept so that a sheet re-saved as CSV
   from Excel stays safe, and so that both formats show the same text. Numbers and dates are
   written as numbers and dates, never as text.
+- A CSV file is one rectangular table (every row as many cells as the header): an export
+  with several tables gets them `stacked` into one, a first "Bereich" column naming the table
+  each row comes from. XLSX keeps a sheet per table, PDF a section per table.
 - CSV is streamed: the BOM and the header are the first chunk (for the attendee list before any
   query runs); memory stays flat in the number of rows (one chunk of rows at a time). XLSX is
   written in xlsxwriter's constant-memory mode to a temporary file.
@@ -32,6 +35,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session
 
@@ -124,6 +128,46 @@ class Table:
             yield [get(obj) for get in getters]
 
 
+#: Heading of the first column of `stacked` tables: the table a row comes from.
+SECTION_HEADING = _("Bereich")
+
+
+def stacked(tables: Sequence[Table]) -> Table:
+    """`tables` as one rectangular table: a "Bereich" column with the title of the table a row
+    comes from, then the columns of all tables, matched by heading (the n-th column of one
+    heading in a table matches the n-th of that heading in another) in the order they first
+    appear. A cell whose table has no such column is empty."""
+    positions: dict[tuple[str, int], int] = {}
+    widths: list[float] = []
+    layouts = []
+    for table in tables:
+        seen: dict[str, int] = {}
+        layout = []
+        for column in table.columns:
+            heading = str(column.heading)
+            key = (heading, seen.get(heading, 0))
+            seen[heading] = key[1] + 1
+            if key not in positions:
+                positions[key] = len(positions)
+                widths.append(column.width)
+            layout.append(positions[key])
+        layouts.append(layout)
+
+    def rows():
+        for table, layout in zip(tables, layouts, strict=True):
+            title = str(table.title)
+            for row in table.rows():
+                cells = [None] * len(positions)
+                for position, value in zip(layout, row, strict=True):
+                    cells[position] = value
+                yield [title, *cells]
+
+    columns = [Column(SECTION_HEADING, operator.itemgetter(0), 24)] + [
+        Column(key[0], operator.itemgetter(n + 1), widths[n]) for key, n in positions.items()
+    ]
+    return Table(" · ".join(str(t.title) for t in tables), columns, rows())
+
+
 class ChoiceLabel:
     """Column value: the label of a choice field (`attr` may be dotted), "" for a blank value.
 
@@ -173,33 +217,24 @@ class Export:
         return b"".join(self.chunks)
 
 
-def _csv_chunks(tables: Sequence[Table], delimiter: str, on_done: Callable[[int], None]):
+def _csv_chunks(table: Table, delimiter: str, on_done: Callable[[int], None]):
     class Echo:
         def write(self, value):
             return value
 
     writer = csv.writer(Echo(), delimiter=delimiter, lineterminator="\r\n")
-    titled = len(tables) > 1
     rows = 0
     try:
-        for index, table in enumerate(tables):
-            lines = []
-            if index:
-                lines.append(writer.writerow([]))
-            if titled:
-                lines.append(writer.writerow([neutralise(str(table.title))]))
-            lines.append(writer.writerow(table.header()))
-            first = (BOM if index == 0 else "") + "".join(lines)
-            yield first.encode("utf-8")
-            batch = []
-            for row in table.rows():
-                batch.append(writer.writerow([cell_text(value) for value in row]))
-                rows += 1
-                if len(batch) >= CSV_ROWS_PER_CHUNK:
-                    yield "".join(batch).encode("utf-8")
-                    batch = []
-            if batch:
+        yield (BOM + writer.writerow([neutralise(h) for h in table.header()])).encode("utf-8")
+        batch = []
+        for row in table.rows():
+            batch.append(writer.writerow([cell_text(value) for value in row]))
+            rows += 1
+            if len(batch) >= CSV_ROWS_PER_CHUNK:
                 yield "".join(batch).encode("utf-8")
+                batch = []
+        if batch:
+            yield "".join(batch).encode("utf-8")
     finally:
         on_done(rows)
 
@@ -276,12 +311,12 @@ def render_tables(
     title: str = "",
     on_done: Callable[[int], None],
 ) -> Export:
-    """CSV (streamed, `on_done` called when the stream ends) or XLSX (built now)."""
+    """CSV (one table, several `stacked`; streamed, `on_done` called when the stream ends) or
+    XLSX (a sheet per table; built now)."""
     if fmt in (CSV, CSV_SEMICOLON):
         delimiter = ";" if fmt == CSV_SEMICOLON else ","
-        return Export(
-            f"{filename}.csv", CONTENT_TYPES[fmt], _csv_chunks(tables, delimiter, on_done)
-        )
+        table = tables[0] if len(tables) == 1 else stacked(tables)
+        return Export(f"{filename}.csv", CONTENT_TYPES[fmt], _csv_chunks(table, delimiter, on_done))
     if fmt == XLSX:
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _file_chunks)
         on_done(write_xlsx(tables, spool, title=title))

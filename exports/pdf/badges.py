@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import segno
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from checkin.codes import checkin_code_for
@@ -25,7 +24,7 @@ from registrations.models import Registration
 
 from ..base import Export
 from .tables import INK, MUTED, RULE, pdf_export, set_metadata
-from .text import alphabetical_key, collate, date_range, fit, fonts, printable, width
+from .text import alphabetical_key, collate, date_range, fit, fit_lines, fit_name, fonts
 
 
 @dataclass(frozen=True)
@@ -248,16 +247,62 @@ class BadgeLayout:
     width: float
     height: float
     band: float
+    #: The event's title and dates below the band, and the room below them.
+    title_size: float
+    date_size: float
+    event_gap: float
     name_size: float
+    #: The smallest size a name shrinks to (then it takes a third line, then it is cut).
+    name_min: float
     org_size: float
+    org_min: float
     qr: float
 
+    @property
+    def single(self) -> bool:
+        """One badge a page: everything centred, the QR code below the name."""
+        return self.columns == 1
 
+
+#: Baseline to baseline, in font sizes, of the lines of a name.
+NAME_LEADING = 1.12
+#: The smallest size of the event's title and dates.
+EVENT_MIN_SIZE = 6.5
 LAYOUTS = {
     # Label sheets with 2 × 4 labels of 105 × 74 mm.
-    "a4": BadgeLayout(A4, 2, 4, 105 * mm, 74 * mm, 12 * mm, 24, 10, 22 * mm),
+    "a4": BadgeLayout(
+        A4,
+        columns=2,
+        rows=4,
+        width=105 * mm,
+        height=74 * mm,
+        band=12 * mm,
+        title_size=8.5,
+        date_size=7.5,
+        event_gap=2.2 * mm,
+        name_size=24,
+        name_min=9,
+        org_size=10,
+        org_min=8,
+        qr=22 * mm,
+    ),
     # One A6 badge per page (105 × 148 mm) for badge holders.
-    "a6": BadgeLayout(A6, 1, 1, 105 * mm, 148 * mm, 18 * mm, 32, 13, 34 * mm),
+    "a6": BadgeLayout(
+        A6,
+        columns=1,
+        rows=1,
+        width=105 * mm,
+        height=148 * mm,
+        band=18 * mm,
+        title_size=11,
+        date_size=9.5,
+        event_gap=3 * mm,
+        name_size=32,
+        name_min=11,
+        org_size=13,
+        org_min=10,
+        qr=34 * mm,
+    ),
 }
 
 
@@ -277,57 +322,69 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
     c.setFillColor(white)
     r = layout.band * 0.27
     _shape(c, style.shape, x + m + r, y + h - layout.band / 2, r)
-    role_size = layout.band / mm * 1.15
-    _draw(
-        c,
-        x + m + 2 * r + 3 * mm,
-        y + h - layout.band / 2 - role_size * 0.35,
-        style.label,
-        f.bold,
-        role_size,
-        color=white,
-    )
-    # Event
-    title, size = fit(header[0], f.bold, 8.5, w - 2 * m, 6)
-    _draw(c, x + m, y + h - layout.band - 5 * mm, title, f.bold, size, color=MUTED)
-    _draw(
-        c,
-        x + m,
-        y + h - layout.band - 8.8 * mm,
-        fit(header[1], f.regular, 7.5, w - 2 * m, 6)[0],
-        f.regular,
-        7.5,
-        color=MUTED,
-    )
-    # Name (large, two lines before it shrinks) and organisation, centred in the free space
-    single = layout.columns == 1
+    label_x = x + m + 2 * r + 3 * mm
+    label, role_size = fit(style.label, f.bold, layout.band / mm * 1.15, x + w - m - label_x, 8)
+    baseline = y + h - layout.band / 2 - role_size * 0.35
+    _draw(c, label_x, baseline, label, f.bold, role_size, color=white)
+    # Event: title (a long one on two lines) and dates
+    single = layout.single
     text_w = w - 2 * m
-    area_top = y + h - layout.band - 11 * mm
+    title = fit_lines(
+        header[0], f.bold, size=layout.title_size, min_size=EVENT_MIN_SIZE, room=text_w
+    )
+    dates, date_size = fit(header[1], f.regular, layout.date_size, text_w, EVENT_MIN_SIZE)
+    event_lines = [(line, f.bold, title.size) for line in title.lines]
+    event_lines.append((dates, f.regular, date_size))
+    baseline = y + h - layout.band - 2.2 * mm
+    for k, (line, font, size) in enumerate(event_lines):
+        baseline -= size * (0.9 if k == 0 else 1.3 if font == f.regular else 1.15)
+        if single:
+            _draw(c, x + w / 2, baseline, line, font, size, align="center", color=MUTED)
+        else:
+            _draw(c, x + m, baseline, line, font, size, color=MUTED)
+    area_top = baseline - layout.event_gap
+    # Name (large, two lines before it shrinks) and organisation, in the middle of the free
+    # height; on A6 centred above the QR code, on a label on the left edge of the event's lines
+    # (the QR code takes the lower right corner).
     area_bottom = y + (layout.qr + 10 * mm if single else 8 * mm)
-    name_lines, size = _name_lines(printable(entry.name), f.bold, layout.name_size, text_w)
-    org_w = text_w if single or not entry.code else text_w - layout.qr
-    org_lines = _lines(printable(entry.organisation), f.regular, layout.org_size, org_w, 2)
-    if extra := printable(entry.extra):
-        org_lines.append(extra)
-    org_lines = [line for line in org_lines if line]
-    name_h = len(name_lines) * size * 1.12 if name_lines else 9 * mm
-    block_h = name_h + 2.5 * mm + len(org_lines) * layout.org_size * 1.2
+    name = fit_name(
+        entry.name, f.bold, size=layout.name_size, min_size=layout.name_min, room=text_w
+    )
+    # On a label the organisation stays left of the QR code, with a gap.
+    org_w = text_w if single or not entry.code else text_w - layout.qr - 2 * mm
+    org = fit_lines(
+        entry.organisation,
+        f.regular,
+        size=layout.org_size,
+        min_size=layout.org_min,
+        room=org_w,
+        last_resort_lines=3,
+    )
+    extra = fit_lines(entry.extra, f.regular, size=org.size, min_size=org.size, room=org_w, lines=1)
+    org_lines = [*org.lines, *extra.lines]
+    org_size = org.size if org.lines else layout.org_size
+    leading = name.size * NAME_LEADING
+    name_h = len(name.lines) * leading if name.lines else 9 * mm
+    block_h = name_h + 2.5 * mm + len(org_lines) * org_size * 1.2
     top = min(area_top, (area_top + area_bottom + block_h) / 2)
-    if name_lines:
-        for k, line in enumerate(name_lines):
-            baseline = top - size * 0.9 - k * size * 1.12
-            _draw(c, x + w / 2, baseline, line, f.bold, size, align="center")
+    if name.lines:
+        for k, line in enumerate(name.lines):
+            baseline = top - name.size * 0.9 - k * leading
+            if single:
+                _draw(c, x + w / 2, baseline, line, f.bold, name.size, align="center")
+            else:
+                _draw(c, x + m, baseline, line, f.bold, name.size)
     else:  # a blank line to write the name on
         c.setStrokeColor(RULE)
         c.setLineWidth(0.6)
         c.line(x + m, top - 8 * mm, x + w - m, top - 8 * mm)
     org_top = top - name_h - 2.5 * mm
     for k, line in enumerate(org_lines):
-        baseline = org_top - layout.org_size * 0.9 - k * layout.org_size * 1.2
-        if single or not entry.code:
-            _draw(c, x + w / 2, baseline, line, f.regular, layout.org_size, align="center")
+        baseline = org_top - org_size * 0.9 - k * org_size * 1.2
+        if single:
+            _draw(c, x + w / 2, baseline, line, f.regular, org_size, align="center")
         else:
-            _draw(c, x + m, baseline, line, f.regular, layout.org_size)
+            _draw(c, x + m, baseline, line, f.regular, org_size)
     # QR code (check-in) and the role pattern at the foot
     strip_h = 4 * mm
     if single:
@@ -341,20 +398,6 @@ def _draw_badge(c: Canvas, layout: BadgeLayout, x: float, y: float, entry, heade
         _pattern(c, style, x, y, w, strip_h)
 
 
-def _name_lines(name: str, font: str, size: float, room: float) -> tuple[list[str], float]:
-    """One line at full size, else two lines at full size, else smaller (down to 12 pt)."""
-    if not name:
-        return [], size
-    while size > 12:
-        if width(name, font, size) <= room:
-            return [name], size
-        lines = simpleSplit(name, font, size, room)
-        if len(lines) == 2 and all(width(line, font, size) <= room for line in lines):
-            return lines, size
-        size -= 1
-    return _lines(name, font, size, room, 2), size
-
-
 def badges(
     *,
     conference: Conference,
@@ -362,15 +405,21 @@ def badges(
     roles: Iterable[str] | None = None,
 ) -> tuple[Export, int]:
     """Name badges: "a4" label sheets (2 × 4 of 105 × 74 mm) or single "a6" badges."""
-    spec = LAYOUTS[layout]
     entries = badge_entries(conference, roles=roles)
+    filename = f"namensschilder-{conference.slug}-{layout}.pdf"
+    return render_badges(conference, entries, layout=layout, filename=filename), len(entries)
+
+
+def render_badges(
+    conference: Conference, entries: Sequence[BadgeEntry], *, layout: str, filename: str
+) -> Export:
+    """`entries` as badges of `conference` in `layout` ("a4" or "a6"), in the given order; for
+    other exports of badges (staff, other roles), with the same layout and name fitting."""
+    spec = LAYOUTS[layout]
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=spec.page, pageCompression=1)
     set_metadata(c, f"Namensschilder – {conference.title}")
-    header = [
-        printable(conference.title),
-        printable(f"{date_range(conference)} · {conference.city}"),
-    ]
+    header = [conference.title, f"{date_range(conference)} · {conference.city}"]
     per_page = spec.columns * spec.rows
     page_w, page_h = spec.page
     left = (page_w - spec.columns * spec.width) / 2
@@ -385,9 +434,7 @@ def badges(
         _draw_badge(c, spec, x, y, entry, header)
     c.showPage()
     c.save()
-    return pdf_export(buffer.getvalue(), f"namensschilder-{conference.slug}-{layout}.pdf"), len(
-        entries
-    )
+    return pdf_export(buffer.getvalue(), filename)
 
 
 def _draw(c: Canvas, x, y, text, font, size, *, align="left", color=INK):
@@ -397,12 +444,3 @@ def _draw(c: Canvas, x, y, text, font, size, *, align="left", color=INK):
         c.drawCentredString(x, y, text)
     else:
         c.drawString(x, y, text)
-
-
-def _lines(text: str, font: str, size: float, room: float, max_lines: int) -> list[str]:
-    """`text` wrapped to `max_lines` lines, the last cut with an ellipsis if need be."""
-    lines = simpleSplit(text, font, size, room) or [""]
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = fit(lines[-1] + " …", font, size, room, size)[0]
-    return [fit(line, font, size, room, size)[0] for line in lines]

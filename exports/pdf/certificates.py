@@ -17,7 +17,16 @@ from registrations.models import Registration
 
 from ..base import Export
 from .tables import INK, MUTED, pdf_export
-from .text import alphabetical_key, conference_days, fit, fonts, format_date, long_date, printable
+from .text import (
+    alphabetical_key,
+    conference_days,
+    fit_name,
+    fonts,
+    format_date,
+    long_date,
+    printable,
+    wrap_lines,
+)
 
 PAGE_W, PAGE_H = A4
 MARGIN = 25 * mm
@@ -32,7 +41,9 @@ def _style(name: str, font: str, size: float, *, leading: float, color=INK) -> P
 
 
 def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(printable(text)), style)
+    """Wrapped by `exports.pdf.text` (right-to-left lines in reading order), a `<br/>` a line."""
+    lines = wrap_lines(text, style.fontName, style.fontSize, TEXT_W - 0.5)
+    return Paragraph("<br/>".join(escape(line) for line in lines), style)
 
 
 def _when_and_where(conference) -> str:
@@ -50,13 +61,16 @@ def _when_and_where(conference) -> str:
 
 def _page(conference, person, styles: dict) -> list:
     f = fonts()
-    name, size = fit(printable(person.full_name), f.bold, 20, TEXT_W, 11)
+    name = fit_name(person.full_name, f.bold, size=20, min_size=11, room=TEXT_W)
     story = [
         Paragraph("Teilnahmebescheinigung", styles["title"]),
         Spacer(0, 19 * mm),
         Paragraph("Hiermit wird bestätigt, dass", styles["text"]),
         Spacer(0, 11 * mm),
-        Paragraph(escape(name), _style("name", f.bold, size, leading=size * 1.2)),
+        Paragraph(
+            "<br/>".join(escape(line) for line in name.lines),
+            _style("name", f.bold, name.size, leading=name.size * 1.2),
+        ),
         Spacer(0, 1 * mm),
     ]
     if person.organisation:

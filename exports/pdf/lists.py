@@ -16,9 +16,9 @@ from .tables import PdfColumn, Section, render_sections, table_section
 from .text import alphabetical_key, conference_days, format_date, long_date
 
 SIGN_IN_COLUMNS = (
-    PdfColumn("Nr.", 6, "right"),
-    PdfColumn("Name", 34),
-    PdfColumn("Organisation", 30),
+    PdfColumn("Nr.", 5, "right"),
+    PdfColumn("Name", 38, name=True),
+    PdfColumn("Organisation", 27),
     PdfColumn("Unterschrift", 30),
 )
 SIGN_IN_STATUSES = (Registration.Status.CONFIRMED,)

@@ -4,6 +4,7 @@ and the section's heading on every page, a table whose header row repeats on eve
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import Counter
 from collections.abc import Sequence
@@ -31,7 +32,7 @@ from reportlab.platypus import (
 
 from ..base import CONTENT_TYPES, PDF, Export, plain_text
 from ..base import Table as ExportTable
-from .text import date_range, fit, fonts, place, printable
+from .text import date_range, fit, fit_name, fonts, place, printable, wrap_lines
 
 INK = HexColor("#111111")
 MUTED = HexColor("#444444")
@@ -53,6 +54,8 @@ class PdfColumn:
     #: Share of the table width.
     weight: float
     align: str = "left"
+    #: A person's name: fitted by `fit_name` (it shrinks rather than taking a fourth line).
+    name: bool = False
 
 
 @dataclass
@@ -122,14 +125,33 @@ def _numbered_canvas(footer):
     return NumberedCanvas
 
 
-def _cell_style(section: Section, column: PdfColumn) -> ParagraphStyle:
+#: The smallest size a name in a list shrinks to.
+NAME_MIN_SIZE = 8
+
+
+@functools.cache
+def _cell_style(font: str, size: float, align: str) -> ParagraphStyle:
     return ParagraphStyle(
-        f"cell-{column.align}",
-        fontName=fonts().regular,
-        fontSize=section.font_size,
-        leading=section.font_size * 1.2,
+        f"cell-{align}-{size}",
+        fontName=font,
+        fontSize=size,
+        leading=size * 1.2,
         textColor=INK,
-        alignment=TA_RIGHT if column.align == "right" else TA_LEFT,
+        alignment=TA_RIGHT if align == "right" else TA_LEFT,
+    )
+
+
+def _cell(text: str, section: Section, column: PdfColumn, room: float) -> Paragraph:
+    """A cell's text wrapped by `exports.pdf.text` (so that right-to-left lines come in their
+    order), one line a `<br/>`; `room` leaves Paragraph nothing to wrap again."""
+    font, size = fonts().regular, section.font_size
+    if column.name:
+        fitted = fit_name(text, font, size=size, min_size=NAME_MIN_SIZE, room=room)
+        lines, size = fitted.lines, fitted.size
+    else:
+        lines = wrap_lines(text, font, size, room)
+    return Paragraph(
+        "<br/>".join(escape(line) for line in lines), _cell_style(font, size, column.align)
     )
 
 
@@ -137,17 +159,18 @@ def _table(section: Section) -> Table:
     f = fonts()
     total = sum(c.weight for c in section.columns)
     widths = [TABLE_W * c.weight / total for c in section.columns]
-    styles = [_cell_style(section, c) for c in section.columns]
+    # A hair less than the cell, against rounding: Paragraph must not wrap a line again.
+    rooms = [w - 2 * PAD - 0.5 for w in widths]
     head = ParagraphStyle("head", fontName=f.bold, fontSize=9, leading=10.8, textColor=INK)
     data = [[Paragraph(escape(printable(c.heading)), head) for c in section.columns]]
-    blank = [""] * len(section.columns)
-    for row in [*section.rows, *([blank] * section.blank_rows)]:
+    for row in section.rows:
         data.append(
             [
-                Paragraph(escape(printable(text)), style)
-                for text, style in zip(row, styles, strict=True)
+                _cell(text, section, column, room)
+                for text, column, room in zip(row, section.columns, rooms, strict=True)
             ]
         )
+    data += [[""] * len(section.columns)] * section.blank_rows
     table = Table(
         data,
         colWidths=widths,
@@ -174,11 +197,9 @@ def render_sections(conference, sections: Sequence[Section], *, filename: str, t
     """A4 portrait, a section after the other, each starting on a new page."""
     f = fonts()
     created = f"Erstellt am {timezone.localtime():%d.%m.%Y %H:%M}"
-    conference_title = printable(conference.title)
-    header_line = printable(f"{date_range(conference)} · {place(conference)}")
-    headings = [
-        (printable(s.heading), printable(s.subheading) if s.subheading else "") for s in sections
-    ]
+    conference_title = conference.title
+    header_line = f"{date_range(conference)} · {place(conference)}"
+    headings = [(s.heading, s.subheading) for s in sections]
 
     def draw(canvas, x, y, text, font, size, color=INK):
         canvas.setFillColor(color)
@@ -193,14 +214,8 @@ def render_sections(conference, sections: Sequence[Section], *, filename: str, t
         y = PAGE_H - MARGIN - 5 * mm
         text, size = fit(conference_title, f.bold, 14, TABLE_W, 9)
         draw(canvas, MARGIN, y, text, f.bold, size)
-        draw(
-            canvas,
-            MARGIN,
-            y - 6 * mm,
-            fit(header_line, f.regular, 10, TABLE_W, 7)[0],
-            f.regular,
-            10,
-        )
+        text, size = fit(header_line, f.regular, 10, TABLE_W, 7)
+        draw(canvas, MARGIN, y - 6 * mm, text, f.regular, size)
         text, size = fit(heading, f.bold, 12, TABLE_W, 8)
         draw(canvas, MARGIN, y - 13.5 * mm, text, f.bold, size)
         if subheading:

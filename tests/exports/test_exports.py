@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exports import base
+from exports.registry import all_exporters, get_exporter
 from exports.views import may_export
 from registrations.models import Consent, ExportLog, Registration, SessionBooking
 from tests.exports.helpers import (
@@ -25,6 +26,7 @@ from tests.exports.helpers import (
 from tests.factories import (
     ConferenceFactory,
     ConsentFactory,
+    ExhibitorFactory,
     OrganiserFactory,
     RegistrationFactory,
     SessionBookingFactory,
@@ -439,29 +441,124 @@ def test_catering_summary_counts_diets_and_lists_notes_and_needs(conference):
     ]
 
 
-def test_catering_csv_has_titled_sections(conference):
+def test_catering_csv_is_one_table_with_a_section_column(conference):
     RegistrationFactory(
         conference=conference,
         first_name="Ina",
         last_name="Nur",
         email="ina@example.org",
+        diet=Registration.Diet.VEGAN,
+        dietary_notes="ohne Nüsse",
         accessibility_needs="Aufzug",
     )
 
     rows = read_csv(catering_summary(conference=conference, fmt="csv"))
 
-    assert rows[0] == ["Ernährung"]
-    assert rows[1] == ["Ernährung", "Anzahl"]
-    assert rows[8] == ["Gesamt", "1"]
-    assert rows[9:] == [
-        [],
-        ["Hinweise zur Ernährung"],
-        ["Name", "Organisation", "Ernährung", "Hinweise zur Ernährung"],
-        [],
-        ["Unterstützungsbedarf"],
-        ["Name", "Organisation", "E-Mail", "Unterstützungsbedarf"],
-        ["Nur, Ina", "Stadt Wiesbaden", "ina@example.org", "Aufzug"],
+    assert rows[0] == [
+        "Bereich",
+        "Ernährung",
+        "Anzahl",
+        "Name",
+        "Organisation",
+        "Hinweise zur Ernährung",
+        "E-Mail",
+        "Unterstützungsbedarf",
     ]
+    assert rows[3] == ["Ernährung", "vegan", "1", "", "", "", "", ""]
+    assert rows[7:] == [
+        ["Ernährung", "Gesamt", "1", "", "", "", "", ""],
+        [
+            "Hinweise zur Ernährung",
+            "vegan",
+            "",
+            "Nur, Ina",
+            "Stadt Wiesbaden",
+            "ohne Nüsse",
+            "",
+            "",
+        ],
+        [
+            "Unterstützungsbedarf",
+            "",
+            "",
+            "Nur, Ina",
+            "Stadt Wiesbaden",
+            "",
+            "ina@example.org",
+            "Aufzug",
+        ],
+    ]
+
+
+def test_stacked_tables_match_repeated_headings_by_their_order():
+    first = base.Table(
+        "A", [base.Column("x", lambda r: r[0]), base.Column("x", lambda r: r[1])], [(1, 2)]
+    )
+    second = base.Table(
+        "B", [base.Column("x", lambda r: r[0]), base.Column("y", lambda r: r[1])], [(3, 4)]
+    )
+
+    table = base.stacked([first, second])
+
+    assert [table.header(), *table.rows()] == [
+        ["Bereich", "x", "x", "y"],
+        ["A", 1, 2, None],
+        ["B", 3, None, 4],
+    ]
+    assert table.row_count == 2
+
+
+# --- Every CSV is one table -------------------------------------------------------------------
+
+
+def csv_runs():
+    """(identifier, options) for every CSV the registry offers: each CSV format, and each of
+    the exporter's shortcut links that asks for CSV."""
+    runs = []
+    for exporter in all_exporters():
+        for fmt in (base.CSV, base.CSV_SEMICOLON):
+            if fmt not in exporter.formats:
+                continue
+            runs.append(
+                pytest.param(
+                    exporter.identifier, {"format": fmt}, id=f"{fmt}-{exporter.identifier}"
+                )
+            )
+            runs += [
+                pytest.param(
+                    exporter.identifier, dict(options), id=f"{fmt}-{exporter.identifier}-{n}"
+                )
+                for n, (_label, options) in enumerate(exporter.links)
+                if options.get("format") == fmt and set(options) != {"format"}
+            ]
+    return runs
+
+
+def test_the_registry_offers_csv_exports():
+    assert {run.values[0] for run in csv_runs()} >= {
+        "attendees",
+        "session_lists",
+        "catering",
+        "participant_list",
+    }
+
+
+@pytest.mark.parametrize(("identifier", "options"), csv_runs())
+def test_every_csv_export_is_one_rectangular_table(conference, identifier, options):
+    sessions = [WorkshopFactory(conference=conference), WorkshopFactory(conference=conference)]
+    extra = {"accessibility_needs": "Aufzug", "dietary_notes": "ohne Nüsse"}
+    bulk_registrations(
+        conference, 3, sessions=sessions, consents=[Consent.Purpose.PARTICIPANT_LIST], **extra
+    )
+    ExhibitorFactory(conference=conference, staff_count=2)
+    exporter = get_exporter(identifier)(conference=conference)
+
+    data = exporter.run(options).read().decode("utf-8-sig")
+
+    delimiter = ";" if options["format"] == base.CSV_SEMICOLON else ","
+    rows = list(csv.reader(io.StringIO(data, newline=""), delimiter=delimiter))
+    assert len(rows) > 1, "the export holds the conference's data"
+    assert {len(row) for row in rows} == {len(rows[0])}
 
 
 # --- Query counts: the same at 1 and 200 rows -------------------------------------------------

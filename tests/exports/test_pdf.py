@@ -37,6 +37,9 @@ from tests.factories import (
     bulk_registrations,
 )
 
+#: A name of 100 characters (first name and last name with a space between them).
+LONG_FIRST_NAME = "Anna-Maria Theresia Alexandra Konstanze Li"
+LONG_LAST_NAME = "Kühne-Hörmann von Hohenzollern-Sigmaringen-Zaeri-Esfahani"
 UNICODE_NAMES = [
     ("Leyla", "Zaeri-Esfahani"),
     ("Eva", "Kühne-Hörmann"),
@@ -105,6 +108,11 @@ def pdf_pages(data: bytes) -> list[str]:
                 lines.append(raw.decode("cp1252"))
         pages.append("\n".join(lines))
     return pages
+
+
+def running_text(page: str) -> str:
+    """A page's lines as one text: a line that ends in a hyphen runs on without a space."""
+    return re.sub(r"-\n", "-", page).replace("\n", " ")
 
 
 @pytest.fixture
@@ -198,6 +206,75 @@ def test_without_a_unicode_font_pdfs_are_still_made(conference, unicode_people, 
     assert "???? ,?????" in text
 
 
+# --- Fitting names ----------------------------------------------------------------------------
+
+#: The name block of an A4 label badge (93 mm, 24 pt, down to 9 pt).
+BADGE_NAME = {"size": 24, "min_size": 9, "room": 263.6}
+
+
+def test_fit_name_keeps_a_short_name_on_one_line_at_full_size():
+    fitted = pdf_text.fit_name("Ina Jerenashvili", pdf_text.fonts().bold, **BADGE_NAME)
+
+    assert (fitted.lines, fitted.size, fitted.cut) == (("Ina Jerenashvili",), 24, False)
+
+
+def test_fit_name_wraps_to_a_second_line_before_it_shrinks():
+    fitted = pdf_text.fit_name("Dr. Eva Kühne-Hörmann", pdf_text.fonts().bold, **BADGE_NAME)
+
+    assert (fitted.lines, fitted.size) == (("Dr. Eva", "Kühne-Hörmann"), 24)
+
+
+def test_fit_name_shrinks_a_long_name_and_keeps_every_character():
+    name = f"{LONG_FIRST_NAME} {LONG_LAST_NAME}"
+
+    fitted = pdf_text.fit_name(name, pdf_text.fonts().bold, **BADGE_NAME)
+
+    assert len(name) == 100
+    assert 9 <= fitted.size < 24
+    assert not fitted.cut
+    assert re.sub(r"- ", "-", " ".join(fitted.lines)) == name
+    assert all(
+        pdf_text.width(line, pdf_text.fonts().bold, fitted.size) <= 263.6 for line in fitted.lines
+    )
+
+
+def test_fit_name_cuts_with_an_ellipsis_only_when_three_lines_at_the_minimum_cannot_hold_it():
+    name = " ".join([LONG_FIRST_NAME, LONG_LAST_NAME] * 3)
+
+    fitted = pdf_text.fit_name(name, pdf_text.fonts().bold, **BADGE_NAME)
+
+    assert (len(fitted.lines), fitted.size, fitted.cut) == (3, 9, True)
+    assert fitted.lines[-1].endswith("…")
+    assert " ".join(fitted.lines).startswith(LONG_FIRST_NAME)
+
+
+def test_fit_name_breaks_a_word_wider_than_the_line_after_its_hyphen():
+    fitted = pdf_text.fit_name(
+        "Zaeri-Esfahani", pdf_text.fonts().bold, size=24, min_size=24, room=120
+    )
+
+    assert fitted.lines == ("Zaeri-", "Esfahani")
+
+
+def test_fit_name_wraps_arabic_in_reading_order_and_shapes_each_line():
+    name = "مريم الحسيني"
+    one_line = pdf_text.width(pdf_text.visual(name), pdf_text.fonts().bold, 20)
+
+    fitted = pdf_text.fit_name(name, pdf_text.fonts().bold, size=20, min_size=20, room=one_line - 1)
+
+    # The first name (the first word read, right to left) comes first, as in a book.
+    assert fitted.lines == (pdf_text.visual("مريم"), pdf_text.visual("الحسيني"))
+
+
+def test_arabic_ligatures_the_font_lacks_are_not_used():
+    # DejaVu Sans has no "Allah" ligature (U+FDF2); the letters are joined one by one instead.
+    printed = pdf_text.printable("عبد الله")
+
+    assert "?" not in printed
+    assert "\ufdf2" not in printed
+    assert printed == pdf_text.visual("عبد الله")
+
+
 # --- Sign-in sheets ---------------------------------------------------------------------------
 
 
@@ -235,6 +312,28 @@ def test_sign_in_sheet_has_a_section_per_day_alphabetical_with_header_and_page_n
     assert first[-1] == "Seite 1 von 1"
     assert "Unterschriftenliste · Mittwoch, 12. Mai 2027" in pages[1]
     assert pages[1].splitlines()[-1] == "Seite 1 von 1"
+
+
+def test_sign_in_sheet_shows_a_long_name_in_full(conference):
+    RegistrationFactory(conference=conference, first_name=LONG_FIRST_NAME, last_name=LONG_LAST_NAME)
+
+    (page,) = pdf_pages(sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read())
+
+    assert f"{LONG_LAST_NAME}, {LONG_FIRST_NAME}" in running_text(page)
+    assert "…" not in page
+
+
+def test_sign_in_sheet_wraps_an_arabic_name_in_reading_order(conference):
+    first, last = "محمد عبد الرحمن", "الحسيني القحطاني الهاشمي العبد الله الشمري"
+    RegistrationFactory(conference=conference, first_name=first, last_name=last)
+
+    (page,) = pdf_pages(sign_in_sheets(conference=conference, day=date(2027, 5, 11)).read())
+
+    lines = page.splitlines()
+    first_line, second_line = lines[lines.index("1") + 1 : lines.index("1") + 3]
+    # Wrapped as read (right to left, top to bottom): the last name starts the first line.
+    assert pdf_text.visual("الحسيني") in first_line
+    assert pdf_text.visual("الرحمن") in second_line
 
 
 def test_sign_in_sheet_of_one_day_counts_its_pages(conference):
@@ -464,6 +563,49 @@ def test_badges_of_unicode_names_print_every_character(conference, unicode_peopl
     assert "?" not in text
 
 
+@pytest.mark.parametrize("layout", ["a4", "a6"])
+def test_badges_show_a_long_name_in_full(conference, layout):
+    RegistrationFactory(conference=conference, first_name=LONG_FIRST_NAME, last_name=LONG_LAST_NAME)
+
+    (page,) = pdf_pages(badges(conference=conference, layout=layout).read())
+
+    assert f"{LONG_FIRST_NAME} {LONG_LAST_NAME}" in running_text(page)
+    assert "…" not in page
+
+
+def test_badges_print_a_long_event_title_on_two_lines_instead_of_cutting_it(conference):
+    conference.title = (
+        "Regionalkonferenz Nordhessen: Integration gestalten – Strukturen erarbeiten, "
+        "Teilhabe sichern"
+    )
+    conference.save()
+    RegistrationFactory(conference=conference)
+
+    (page,) = pdf_pages(badges(conference=conference).read())
+
+    assert conference.title in running_text(page)
+    assert "…" not in page
+
+
+def test_render_badges_draws_given_entries_in_the_shared_layout(conference):
+    entries = [
+        pdf_badges.BadgeEntry(
+            "Ina Jerenashvili", "Beratungsstelle", pdf_badges.EXHIBITOR, extra="Stand 4"
+        )
+    ]
+
+    export = pdf_badges.render_badges(conference, entries, layout="a6", filename="standteam.pdf")
+
+    (page,) = pdf_pages(export.read())
+    assert export.filename == "standteam.pdf"
+    assert page.splitlines()[:3] == [
+        "Ausstellende",
+        "Regionalkonferenz Nordhessen",
+        "11.–12. Mai 2027 · Kassel",
+    ]
+    assert "Ina\nJerenashvili\nBeratungsstelle\nStand 4" in page
+
+
 # --- Certificates -----------------------------------------------------------------------------
 
 
@@ -491,6 +633,29 @@ def test_certificates_are_one_page_per_confirmed_participant(conference, unicode
         pdf_text.visual("مريم الحسيني"),
         pdf_text.visual("ليلى العلي"),
     ]
+
+
+def test_a_certificate_shows_a_long_name_in_full(conference):
+    RegistrationFactory(conference=conference, first_name=LONG_FIRST_NAME, last_name=LONG_LAST_NAME)
+
+    (page,) = pdf_pages(certificates(conference=conference).read())
+
+    assert f"{LONG_FIRST_NAME} {LONG_LAST_NAME}" in running_text(page)
+
+
+def test_a_certificate_wraps_an_arabic_organisation_in_reading_order(conference):
+    organisation = (
+        "جمعية الجالية العربية للثقافة والتعليم والاندماج في مدينة كاسل وضواحيها "
+        "ومنطقة شمال ولاية هيسن الاتحادية ورابطة المعلمين والأهالي"
+    )
+    words = organisation.split(" ")
+    RegistrationFactory(conference=conference, organisation=organisation)
+
+    (page,) = pdf_pages(certificates(conference=conference).read())
+
+    first, last = page.splitlines()[3:5]
+    assert pdf_text.visual(" ".join(words[:2])) in first
+    assert pdf_text.visual(" ".join(words[-2:])) in last
 
 
 def test_a_single_certificate(conference, unicode_people):
