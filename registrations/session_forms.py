@@ -47,10 +47,12 @@ def group_into_slots(sessions):
     return slots
 
 
-def session_option_label(session, *, booked_ids=frozenset()):
+def session_option_label(session, *, booked_ids=frozenset(), swap_ids=frozenset()):
     """ "Title · room – seats": the seats from the model (`Session.seats_left`)."""
     title = " · ".join(part for part in (session.title, session.room) if part)
-    if session.pk in booked_ids:
+    if session.pk in swap_ids:
+        state = _("ausgebucht – Sie warten auf einen Tausch")
+    elif session.pk in booked_ids:
         state = _("Ihr Platz")
     elif session.seats_left is None:
         state = _("ohne Platzbegrenzung")
@@ -65,9 +67,12 @@ def session_option_label(session, *, booked_ids=frozenset()):
 class SessionChoiceMixin:
     """Adds a radio group (with "keine Auswahl") per slot of the conference's bookable sessions."""
 
-    def add_slot_fields(self, sessions, *, booked_ids=frozenset()):
+    def add_slot_fields(self, sessions, *, booked_ids=frozenset(), swap_ids=frozenset()):
+        """`booked_ids`: the person's bookings; `swap_ids`: those of them that wait to swap (the
+        slot's choice: keeping it selected keeps the swap, choosing the held seat leaves it)."""
         self.slots = group_into_slots(sessions)
         self.booked_ids = frozenset(booked_ids)
+        self.swap_ids = frozenset(swap_ids)
         self.sessions_by_id = {}
         for slot in self.slots:
             self.fields[slot.field_name] = forms.TypedChoiceField(
@@ -77,7 +82,9 @@ class SessionChoiceMixin:
                 empty_value=None,
                 widget=forms.RadioSelect,
             )
-            initial = [s.pk for s in slot.sessions if s.pk in self.booked_ids]
+            initial = [s.pk for s in slot.sessions if s.pk in self.swap_ids] + [
+                s.pk for s in slot.sessions if s.pk in self.booked_ids
+            ]
             self.initial.setdefault(slot.field_name, initial[0] if initial else "")
         self.show_sessions(sessions)
 
@@ -88,7 +95,8 @@ class SessionChoiceMixin:
         for slot in self.slots:
             slot.sessions = [self.sessions_by_id.get(s.pk, s) for s in slot.sessions]
             self.fields[slot.field_name].choices = [("", _("keine Auswahl"))] + [
-                (s.pk, session_option_label(s, booked_ids=self.booked_ids)) for s in slot.sessions
+                (s.pk, session_option_label(s, booked_ids=self.booked_ids, swap_ids=self.swap_ids))
+                for s in slot.sessions
             ]
 
     def slot_field_names(self):
