@@ -264,9 +264,9 @@ def manage_sessions(request, public_id, token):
         title=_("Programmauswahl ändern"),
         success=_("Ihre Programmauswahl ist gespeichert."),
         intro=_(
-            "Wählen Sie einen ausgebuchten Programmpunkt zur selben Zeit wie einen, in dem Sie "
-            "einen Platz haben, behalten Sie diesen Platz, bis im ausgebuchten einer frei wird. "
-            "Dann tauschen wir automatisch und schreiben Ihnen."
+            "Wenn Sie zu einem ausgebuchten Programmpunkt wechseln, der zur selben Zeit "
+            "stattfindet wie einer, in dem Sie einen Platz haben, behalten Sie diesen Platz, bis "
+            "im ausgebuchten einer frei wird. Dann tauschen wir automatisch und schreiben Ihnen."
         ),
     )
 
