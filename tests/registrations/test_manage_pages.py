@@ -211,3 +211,18 @@ def test_data_download_is_readable_utf8_and_indented(client, conference):
     assert "\\u00" not in body
     assert body.startswith('{\n  "')
     assert json.loads(body)["registration"]["organisation"] == "Büro Kassel"
+
+
+def test_data_download_names_the_swap_and_the_address_waiting(client, conference, forums):
+    two, three = forums
+    registration = _registered(conference, session_ids=[two.pk])
+    _choose(client, registration, three)
+    services.update_participant(registration=registration, participant={"email": "neu@example.org"})
+
+    data = json.loads(client.get(_url(registration, "manage_export")).content)
+
+    assert data["registration"]["pending_email"] == "neu@example.org"
+    assert [(s["title"], s["status"], s["swap_for"]) for s in data["sessions"]] == [
+        ("Workshop 2", "booked", None),
+        ("Workshop 3", "waitlisted", "Workshop 2"),
+    ]

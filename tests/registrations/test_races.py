@@ -376,7 +376,7 @@ def test_check_in_locks_only_the_registration_not_the_conference_or_its_sessions
     assert Registration.objects.get(pk=registration.pk).checked_in_at == arrived
 
 
-# --- swaps -----------------------------------------------------------------------------------------
+# --- swaps ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
