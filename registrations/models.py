@@ -14,6 +14,9 @@ Seat invariants kept by the services (and checked by `services.recount_seats`):
   deletes its bookings.
 - After every service call: no conference or session has a free seat while someone eligible waits
   for it (the waiting list is promoted in the same transaction that frees the seat).
+- A swap is a waiting `SessionBooking` whose `replaces` is a booked one of the same registration
+  in an overlapping session: the person keeps that seat until promotion books the waiting one
+  and releases the held one, in one transaction (the seat given up is promoted in its turn).
 
 Registration, SessionBooking and Consent keep a change history (django-simple-history): every
 save records who (the logged-in user of the request, None for the system), when and what. The

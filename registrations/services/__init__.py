@@ -5,9 +5,10 @@ functions; nothing else writes `Registration.status`, `SessionBooking` rows or t
 Import from here (`from registrations import services`); the modules are cut along the domain:
 
 - `registration`: a person's registration from register to cancel/expire/approve;
-- `sessions`: changing the session choice, moving a booking;
-- `waitlist`: promotion and capacity changes (`change_capacity`: the way to change a capacity,
-  in the shell too, since a plain `save()` promotes nobody);
+- `sessions`: changing the session choice (a change to a full session is a swap that keeps the
+  seat held), leaving a swap, moving a booking;
+- `waitlist`: promotion (swaps included) and capacity changes (`change_capacity`: the way to
+  change a capacity, in the shell too, since a plain `save()` promotes nobody);
 - `addresses`: a new e-mail address, confirmed through a link sent to it;
 - `consents`, `door` (check-in), `mailings` (mails that change no state), `erasure`;
 - underneath: `locking` (locks in primary-key order, with a timeout), `seats` (taking and giving

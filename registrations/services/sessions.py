@@ -157,7 +157,8 @@ def move_booking(
     conference seat and one is free, else the waiting list of the new session, but only with
     `allow_waitlist` (a full session is refused otherwise and nothing changes). The target must be
     bookable and must not overlap the person's other bookings. The released seat goes to the next
-    person waiting; the participant gets the "changed" e-mail. Returns the new booking.
+    person waiting (a swap waiting to give up the moved seat is released with it: the seat it
+    would trade is gone); the participant gets the "changed" e-mail. Returns the new booking.
     """
     with locked_transaction():
         locked = lock(registration.conference_id)
