@@ -266,3 +266,68 @@ def test_a_seat_given_up_by_a_swap_cannot_be_deleted_alone(conference, workshops
 
     with pytest.raises(RestrictedError):
         held.delete()
+
+
+def test_someone_changing_out_of_the_full_session_completes_the_swap(
+    conference, workshops, full_parallel, swapping, run
+):
+    first, parallel, later = workshops
+
+    run(services.change_sessions, registration=full_parallel[0], session_ids=[later.pk])
+
+    assert bookings_of(swapping) == {"Workshop Sprache": (BOOKED, None)}
+    assert counters(first) == (0, 0)
+    assert counters(parallel) == (2, 0)
+    assert seat_problems(conference) == []
+
+
+def test_an_expired_registration_in_the_full_session_completes_the_swap(
+    conference, workshops, full_parallel, swapping, run, past_deadline
+):
+    _first, parallel, _later = workshops
+    services.confirm_email(registration=swapping)
+    services.confirm_email(registration=full_parallel[1])
+
+    run(services.expire_unconfirmed, now=past_deadline)
+
+    assert bookings_of(swapping) == {"Workshop Sprache": (BOOKED, None)}
+    assert counters(parallel) == (2, 0)
+    assert seat_problems(conference) == []
+
+
+def test_promoting_one_session_locks_and_fills_the_seat_its_swap_gives_up(
+    conference, workshops, register, full_parallel, swapping, run
+):
+    """`promote_from_waitlist(session=…)` locks only that session and the sessions whose seats
+    its swaps would free; the seat given up still goes to its own waiting list."""
+    first, parallel, _later = workshops
+    waiting = register(conference, session_ids=[])
+    register(conference, session_ids=[first])  # takes first's second seat
+    run(
+        services.change_sessions,
+        registration=waiting,
+        session_ids=[first.pk],
+        known_full_session_ids=[first.pk],
+    )
+    type(parallel).objects.filter(pk=parallel.pk).update(capacity=3)  # a save promotes nobody
+
+    promoted = run(services.promote_from_waitlist, session=parallel)
+
+    assert [b.registration_id for b in promoted.bookings] == [swapping.pk, waiting.pk]
+    assert bookings_of(swapping) == {"Workshop Sprache": (BOOKED, None)}
+    assert bookings_of(waiting) == {"Workshop Ankommen": (BOOKED, None)}
+    assert counters(first) == (2, 0)
+    assert seat_problems(conference) == []
+
+
+def test_lock_with_swaps_follows_them_to_the_seats_they_give_up(conference, workshops, swapping):
+    from registrations.services.locking import lock, locked_transaction
+
+    first, parallel, _later = workshops
+
+    with locked_transaction():
+        locked = lock(conference.pk, [parallel.pk], follow_swaps=True)
+        plain = lock(conference.pk, [parallel.pk])
+
+    assert sorted(locked.sessions) == sorted([first.pk, parallel.pk])
+    assert sorted(plain.sessions) == [parallel.pk]
