@@ -276,10 +276,15 @@ def update_participant(
             for name in changed:
                 setattr(registration, name, data[name])
             address_fields = []
-            if "email" in data and data["email"] != (
-                registration.pending_email or registration.email
+            # The address in force again withdraws a waiting one; the waiting one again, in any
+            # spelling, sends no second link.
+            email = data.get("email")
+            if (
+                email
+                and email.lower() != registration.pending_email.lower()
+                and (email != registration.email or registration.pending_email)
             ):
-                address_fields = request_email_change(registration, data["email"])
+                address_fields = request_email_change(registration, email)
             if not changed and not address_fields:
                 return registration
             registration.save(update_fields=[*changed, *address_fields, "updated_at"])

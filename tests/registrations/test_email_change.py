@@ -134,6 +134,17 @@ def test_a_second_request_makes_the_first_link_useless(registration, run):
     )
 
 
+def test_the_waiting_address_again_in_another_spelling_sends_no_second_link(registration, run):
+    request_change(run, registration, "neu@example.org")
+    mail.outbox.clear()
+
+    request_change(run, registration, "NEU@Example.org")
+
+    registration.refresh_from_db()
+    assert registration.pending_email == "neu@example.org"
+    assert mail.outbox == []
+
+
 def test_typing_the_current_address_again_withdraws_the_request(registration, run):
     request_change(run, registration, "neu@example.org")
     token = token_of(mail.outbox[0])
