@@ -234,6 +234,14 @@ REGISTRATION_RATE_LIMIT_LOST_LINK_IP = env.str(
 REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL = env.str(
     "REGISTRATION_RATE_LIMIT_LOST_LINK_EMAIL", default="3/h"
 )
+# Changes through a private link that send e-mail (data, programme, cancellation), per
+# registration; and links to a new e-mail address, per registration.
+REGISTRATION_RATE_LIMIT_SELF_SERVICE = env.str(
+    "REGISTRATION_RATE_LIMIT_SELF_SERVICE", default="10/h"
+)
+REGISTRATION_RATE_LIMIT_EMAIL_CHANGE = env.str(
+    "REGISTRATION_RATE_LIMIT_EMAIL_CHANGE", default="3/h"
+)
 # Wrong private links per client address (guessing tokens).
 REGISTRATION_RATE_LIMIT_TOKEN_IP = env.str("REGISTRATION_RATE_LIMIT_TOKEN_IP", default="30/h")
 # request.META key holding the client address: REMOTE_ADDR, or e.g. HTTP_X_REAL_IP behind a proxy.

@@ -353,13 +353,13 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
 
 
 class ParticipantUpdateForm(ParticipantForm):
-    """Corrections on the manage page (a new address is announced to the old one as well)."""
+    """Corrections on the manage page (a new address takes effect once confirmed)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].help_text = _(
-            "Wenn Sie die Adresse ändern, erhalten die neue und die bisherige Adresse eine "
-            "Nachricht darüber."
+            "Eine neue Adresse gilt erst, wenn Sie den Link bestätigt haben, den wir an sie "
+            "senden; bis dahin gilt die bisherige."
         )
         self.helper = _helper(_("Änderungen speichern"))
         self.helper.layout = Layout(*self.participant_layout(), self.needs_layout())
@@ -375,8 +375,12 @@ class SessionChangeForm(SessionChoiceMixin, forms.Form):
         self.registration = registration
         if sessions is None:
             sessions = list(registration.conference.sessions.choices())
-        booked = {b.session_id for b in registration.bookings.all()}
-        self.add_slot_fields(sessions, booked_ids=booked)
+        bookings = list(registration.bookings.all())
+        self.add_slot_fields(
+            sessions,
+            booked_ids={b.session_id for b in bookings},
+            swap_ids={b.session_id for b in bookings if b.replaces_id},
+        )
         if not self.is_bound:
             self.initial["known_full"] = self.encode_full()
         self.helper = _helper(_("Auswahl speichern"))

@@ -14,6 +14,9 @@ Seat invariants kept by the services (and checked by `services.recount_seats`):
   deletes its bookings.
 - After every service call: no conference or session has a free seat while someone eligible waits
   for it (the waiting list is promoted in the same transaction that frees the seat).
+- A swap is a waiting `SessionBooking` whose `replaces` is a booked one of the same registration
+  in an overlapping session: the person keeps that seat until promotion books the waiting one
+  and releases the held one, in one transaction (the seat given up is promoted in its turn).
 
 Registration, SessionBooking and Consent keep a change history (django-simple-history): every
 save records who (the logged-in user of the request, None for the system), when and what. The
@@ -108,6 +111,11 @@ class Registration(PersonName, models.Model):
     first_name = models.CharField(_("Vorname"), max_length=100)
     last_name = models.CharField(_("Nachname"), max_length=100)
     email = models.EmailField(_("E-Mail"), max_length=254)
+    # A new address the person asked for: it takes the place of `email` only once the link sent
+    # to it is followed (`services.confirm_email_change`); until then `email` stays in force.
+    pending_email = models.EmailField(
+        _("neue E-Mail-Adresse (noch nicht bestätigt)"), max_length=254, blank=True, editable=False
+    )
     organisation = models.CharField(_("Organisation"), max_length=200, blank=True)
     position = models.CharField(_("Funktion"), max_length=200, blank=True)
     organisation_type = models.CharField(
@@ -228,6 +236,18 @@ class SessionBooking(models.Model):
         editable=False,
         help_text=_("Bestimmt die Reihenfolge der Warteliste."),
     )
+    # A swap: this waiting booking is to take the place of `replaces`, a seat the same person
+    # holds in an overlapping session and keeps until a seat here comes free. Promotion then
+    # books this one and releases that one in the same transaction (`services.waitlist`).
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("tauscht gegen"),
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="swap",
+    )
 
     history = HistoricalRecords()
 
@@ -239,6 +259,11 @@ class SessionBooking(models.Model):
             models.UniqueConstraint(
                 fields=["registration", "session"],
                 name="booking_one_per_registration_and_session",
+            ),
+            # Only a booking on a waiting list can be waiting to swap.
+            models.CheckConstraint(
+                condition=Q(replaces__isnull=True) | Q(status="waitlisted"),
+                name="booking_swap_only_while_waiting",
             ),
         ]
         indexes = [
@@ -312,6 +337,8 @@ class SentEmail(models.Model):
         REMINDER = "reminder", _("Erinnerung")
         MANAGE_LINK = "manage_link", _("Persönlicher Link")
         MESSAGE = "message", _("Nachricht des Organisationsteams")
+        CONFIRM_NEW_ADDRESS = "confirm_new_address", _("Neue E-Mail-Adresse bestätigen")
+        ADDRESS_CHANGED = "address_changed", _("E-Mail-Adresse geändert")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("in der Warteschlange")

@@ -32,6 +32,9 @@ def personal_data(registration: Registration) -> dict:
         .get(pk=registration.pk)
     )
     conference = registration.conference
+    bookings = sorted(registration.bookings.all(), key=_booking_order)
+    # A swap waits to give up this seat (a title: the booking may be gone by the next download).
+    swapped = {booking.pk: booking.session.title for booking in bookings}
     with translation.override(registration.language):
         return {
             "about": _(
@@ -57,6 +60,7 @@ def personal_data(registration: Registration) -> dict:
                 "status_label": registration.get_status_display(),
                 "created_at": _time(registration.created_at),
                 "email_confirmed_at": _time(registration.email_confirmed_at),
+                "pending_email": registration.pending_email,
                 "confirmed_at": _time(registration.confirmed_at),
                 "updated_at": _time(registration.updated_at),
                 "cancelled_at": _time(registration.cancelled_at),
@@ -71,8 +75,9 @@ def personal_data(registration: Registration) -> dict:
                     "status": booking.status,
                     "status_label": booking.get_status_display(),
                     "since": _time(booking.created_at),
+                    "swap_for": swapped.get(booking.replaces_id),
                 }
-                for booking in sorted(registration.bookings.all(), key=_booking_order)
+                for booking in bookings
             ],
             "consents": [
                 {

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
+from conferences.rules import registration_refusal
+
 from . import personal_data, ratelimit, services
 from .forms import (
     ConsentsForm,
@@ -27,7 +29,9 @@ from .forms import (
     SessionChangeForm,
     add_service_error,
 )
+from .mail.render import swap_pairs
 from .models import Registration
+from .tokens import read_email_change_token
 from .views import bookable_sessions, bookings_prefetch, status_context, visible_conference
 
 
@@ -65,6 +69,18 @@ def _registration_by_token(request, public_id, token):
     return registration, None
 
 
+def _limit_mail(request, registration, *, group="self-service", rate=None):
+    """Changes that send e-mail are counted per registration: a private link must not become a
+    way to send mail in bulk. None if allowed, else the 429 page."""
+    return ratelimit.refusal(
+        request,
+        group=group,
+        rate=rate or settings.REGISTRATION_RATE_LIMIT_SELF_SERVICE,
+        per=str(registration.public_id),
+        conference=registration.conference,
+    )
+
+
 def _links(registration):
     kwargs = {"public_id": registration.public_id, "token": registration.token}
     return {
@@ -75,6 +91,7 @@ def _links(registration):
             "manage_sessions",
             "manage_consents",
             "manage_export",
+            "leave_swap",
             "cancel",
         )
     }
@@ -86,10 +103,15 @@ def _context(registration, **extra):
         .prefetch_related(bookings_prefetch(), "consents")
         .get(pk=registration.pk)
     )
+    conference = registration.conference
     return {
         **status_context(registration),
-        "conference": registration.conference,
+        "conference": conference,
         "links": _links(registration),
+        "swaps": swap_pairs(list(registration.bookings.all())),
+        # A cancelled registration does not stand in the way of a new one with the address.
+        "can_register_again": not registration.is_active
+        and registration_refusal(conference, timezone.now(), by_organiser=False) is None,
         # Participants change and cancel until the conference begins (the services' rule).
         "can_change": registration.is_active and timezone.now() < registration.conference.starts_at,
         **extra,
@@ -133,15 +155,35 @@ def manage(request, public_id, token):
 
 
 def _manage_form_view(
-    request, public_id, token, *, form_factory, save, title, success, intro="", only_active=True
+    request,
+    public_id,
+    token,
+    *,
+    form_factory,
+    save,
+    title,
+    success,
+    intro="",
+    only_active=True,
+    sends_mail=True,
+    limit=None,
 ):
+    """`sends_mail`: a POST counts against the registration's self-service limit. `limit`
+    (registration, form) may refuse a valid form with its own 429 page."""
     registration, limited = _registration_by_token(request, public_id, token)
     if limited:
         return limited
     if only_active and not registration.is_active:
         return redirect(_links(registration)["manage"])
+    if request.method == "POST" and sends_mail:
+        limited = _limit_mail(request, registration)
+        if limited:
+            return limited
     form = form_factory(registration, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        limited = limit(registration, form) if limit else None
+        if limited:
+            return limited
         try:
             save(registration, form)
         except services.RegistrationError as error:
@@ -161,7 +203,32 @@ def _manage_form_view(
 
 
 def _participant_initial(registration):
-    return {name: getattr(registration, name) for name in ParticipantUpdateForm.participant_fields}
+    initial = {
+        name: getattr(registration, name) for name in ParticipantUpdateForm.participant_fields
+    }
+    # The address asked for, while it waits for its confirmation.
+    initial["email"] = registration.pending_email or registration.email
+    return initial
+
+
+def _limit_email_change(request):
+    """Each new address gets a link: those are counted on their own, more tightly."""
+
+    def limit(registration, form):
+        email = form.participant_data().get("email", "")
+        if email.strip().lower() in (
+            registration.email.lower(),
+            registration.pending_email.lower(),
+        ):
+            return None
+        return _limit_mail(
+            request,
+            registration,
+            group="email-change",
+            rate=settings.REGISTRATION_RATE_LIMIT_EMAIL_CHANGE,
+        )
+
+    return limit
 
 
 @private
@@ -178,6 +245,7 @@ def manage_data(request, public_id, token):
         ),
         title=_("Angaben ändern"),
         success=_("Ihre Angaben sind gespeichert."),
+        limit=_limit_email_change(request),
     )
 
 
@@ -195,6 +263,11 @@ def manage_sessions(request, public_id, token):
         ),
         title=_("Programmauswahl ändern"),
         success=_("Ihre Programmauswahl ist gespeichert."),
+        intro=_(
+            "Wenn Sie zu einem ausgebuchten Programmpunkt wechseln, der zur selben Zeit "
+            "stattfindet wie einer, in dem Sie einen Platz haben, behalten Sie diesen Platz, bis "
+            "im ausgebuchten einer frei wird. Dann tauschen wir automatisch und schreiben Ihnen."
+        ),
     )
 
 
@@ -227,6 +300,7 @@ def manage_consents(request, public_id, token):
             "Datenschutzhinweise ist keine Einwilligung und bleibt bestehen."
         ),
         only_active=False,
+        sends_mail=False,
     )
 
 
@@ -240,6 +314,9 @@ def cancel(request, public_id, token):
         return redirect(_links(registration)["manage"])
     error = None
     if request.method == "POST":
+        limited = _limit_mail(request, registration)
+        if limited:
+            return limited
         try:
             services.cancel_registration(registration=registration)
         except services.RegistrationError as exc:
@@ -249,6 +326,77 @@ def cancel(request, public_id, token):
             return redirect(_links(registration)["manage"])
     return TemplateResponse(
         request, "registrations/cancel.html", _context(registration, error=error)
+    )
+
+
+@private
+def leave_swap(request, public_id, token):
+    """The button beside a swap on the manage page: stop waiting, keep the seat (POST only)."""
+    registration, limited = _registration_by_token(request, public_id, token)
+    if limited:
+        return limited
+    if request.method != "POST":
+        return redirect(_links(registration)["manage"])
+    session = registration.conference.sessions.filter(pk=_int(request.POST.get("session"))).first()
+    if session is not None:
+        try:
+            services.leave_swap(registration=registration, session=session)
+        except services.RegistrationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Sie warten nicht mehr auf einen Platz in „%(session)s“; Ihr Platz bleibt.")
+                % {"session": session.title},
+            )
+    return redirect(_links(registration)["manage"])
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@private
+def confirm_email_change(request, public_id, token):
+    """The link sent to a new address. Opening it only asks; the button (a POST) confirms (mail
+    scanners open links on their own). The token is the signed link, not the private one."""
+    change = read_email_change_token(token)
+    registration = (
+        Registration.objects.select_related("conference").filter(public_id=public_id).first()
+        if change is not None and change.public_id == public_id
+        else None
+    )
+    if registration is None:
+        limited = ratelimit.refusal(
+            request, group="token-ip", rate=settings.REGISTRATION_RATE_LIMIT_TOKEN_IP
+        )
+        if limited:
+            return limited
+        raise Http404(_("Dieser Link ist ungültig."))
+    error = None
+    done = False
+    if request.method == "POST":
+        try:
+            registration = services.confirm_email_change(registration=registration, token=token)
+        except services.RegistrationError as exc:
+            error = exc.message
+        else:
+            done = True
+    elif registration.pending_email.lower() != change.email.lower() or not registration.is_active:
+        error = services.email_change_refusal().message
+    return TemplateResponse(
+        request,
+        "registrations/confirm_email_change.html",
+        {
+            "conference": registration.conference,
+            "new_email": change.email,
+            "error": error,
+            "done": done,
+        },
+        status=200 if error is None else 409,
     )
 
 

@@ -47,7 +47,9 @@ def group_into_slots(sessions):
     return slots
 
 
-def session_option_label(session, *, booked_ids=frozenset(), with_times=False):
+def session_option_label(
+    session, *, booked_ids=frozenset(), swap_ids=frozenset(), with_times=False
+):
     """ "Title · room – seats": the seats from the model (`Session.seats_left`); with
     `with_times`, the session's own start and end first (in a slot of sessions that overlap
     but do not all start and end together)."""
@@ -58,7 +60,9 @@ def session_option_label(session, *, booked_ids=frozenset(), with_times=False):
             "end": formats.time_format(timezone.localtime(session.ends_at), "H:i"),
         }
     title = " · ".join(part for part in (times, session.title, session.room) if part)
-    if session.pk in booked_ids:
+    if session.pk in swap_ids:
+        state = _("ausgebucht – Sie warten auf einen Tausch")
+    elif session.pk in booked_ids:
         state = _("Ihr Platz")
     elif session.seats_left is None:
         state = _("ohne Platzbegrenzung")
@@ -73,9 +77,12 @@ def session_option_label(session, *, booked_ids=frozenset(), with_times=False):
 class SessionChoiceMixin:
     """Adds a radio group (with "keine Auswahl") per slot of the conference's bookable sessions."""
 
-    def add_slot_fields(self, sessions, *, booked_ids=frozenset()):
+    def add_slot_fields(self, sessions, *, booked_ids=frozenset(), swap_ids=frozenset()):
+        """`booked_ids`: the person's bookings; `swap_ids`: those of them that wait to swap (the
+        slot's choice: keeping it selected keeps the swap, choosing the held seat leaves it)."""
         self.slots = group_into_slots(sessions)
         self.booked_ids = frozenset(booked_ids)
+        self.swap_ids = frozenset(swap_ids)
         self.sessions_by_id = {}
         for slot in self.slots:
             self.fields[slot.field_name] = forms.TypedChoiceField(
@@ -85,7 +92,9 @@ class SessionChoiceMixin:
                 empty_value=None,
                 widget=forms.RadioSelect,
             )
-            initial = [s.pk for s in slot.sessions if s.pk in self.booked_ids]
+            initial = [s.pk for s in slot.sessions if s.pk in self.swap_ids] + [
+                s.pk for s in slot.sessions if s.pk in self.booked_ids
+            ]
             self.initial.setdefault(slot.field_name, initial[0] if initial else "")
         self.show_sessions(sessions)
 
@@ -101,7 +110,15 @@ class SessionChoiceMixin:
                 (s.starts_at, s.ends_at) != (slot.starts_at, slot.ends_at) for s in slot.sessions
             )
             self.fields[slot.field_name].choices = [("", _("keine Auswahl"))] + [
-                (s.pk, session_option_label(s, booked_ids=self.booked_ids, with_times=with_times))
+                (
+                    s.pk,
+                    session_option_label(
+                        s,
+                        booked_ids=self.booked_ids,
+                        swap_ids=self.swap_ids,
+                        with_times=with_times,
+                    ),
+                )
                 for s in slot.sessions
             ]
 

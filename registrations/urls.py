@@ -44,5 +44,16 @@ urlpatterns = [
         self_service.manage_export,
         name="manage_export",
     ),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/tausch-beenden/",
+        self_service.leave_swap,
+        name="leave_swap",
+    ),
     path("anmeldung/<uuid:public_id>/<str:token>/stornieren/", self_service.cancel, name="cancel"),
+    # Here the token is the signed link sent to a new address (`registrations.tokens`).
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/adresse-bestaetigen/",
+        self_service.confirm_email_change,
+        name="confirm_email_change",
+    ),
 ]

@@ -7,6 +7,7 @@ language recorded on its row, so the private links in it never reach the databas
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from conferences.ics import build_calendar
 from registrations.models import Registration, SentEmail, SessionBooking
 from registrations.rules import confirmation_deadline
 from registrations.selectors import waitlist_position
+from registrations.tokens import make_email_change_token
 
 Kind = SentEmail.Kind
 
@@ -36,6 +38,8 @@ SUBJECTS = {
     # Messages of the organisers carry their own subject (`organiser.send_message`); this one is
     # only the fallback of `queue_email`.
     Kind.MESSAGE: _("Nachricht des Organisationsteams: %(title)s"),
+    Kind.CONFIRM_NEW_ADDRESS: _("Bitte bestätigen Sie Ihre neue E-Mail-Adresse: %(title)s"),
+    Kind.ADDRESS_CHANGED: _("Die E-Mail-Adresse Ihrer Anmeldung wurde geändert: %(title)s"),
 }
 
 #: Kinds that carry the programme as an .ics file when the registration is confirmed.
@@ -118,6 +122,18 @@ def manage_url(registration: Registration) -> str:
     )
 
 
+def email_change_url(registration: Registration, email: str) -> str:
+    """The link that confirms `email` as the registration's new address (made when the e-mail
+    is rendered, so it never reaches the database)."""
+    token = make_email_change_token(public_id=registration.public_id, email=email)
+    return absolute_url(
+        reverse(
+            "registrations:confirm_email_change",
+            kwargs={"public_id": registration.public_id, "token": token},
+        )
+    )
+
+
 def _context(email: SentEmail, registration: Registration) -> dict:
     conference = registration.conference
     programme = list(
@@ -126,6 +142,7 @@ def _context(email: SentEmail, registration: Registration) -> dict:
         .order_by("session__starts_at", "session__title")
     )
     by_session = {booking.session_id: booking.session for booking in programme}
+    by_pk = {booking.pk: booking for booking in programme}
 
     def sessions(key):
         ids = email.context.get(key) or []
@@ -146,17 +163,35 @@ def _context(email: SentEmail, registration: Registration) -> dict:
         "granted_sessions": sessions("session_ids"),
         "added_sessions": sessions("added_session_ids"),
         "dropped_sessions": sessions("dropped_session_ids"),
+        "given_up_sessions": sessions("given_up_session_ids"),
+        "swaps": swap_pairs(programme, by_pk),
         "needs_confirmation": registration.email_confirmed_at is None
         and registration.status != Registration.Status.CANCELLED,
         "deadline": confirmation_deadline(registration),
         "waitlist_position": waitlist_position(registration),
         "confirm_url": confirm_url(registration),
         "manage_url": manage_url(registration),
+        "email_change_url": email_change_url(registration, email.to)
+        if email.kind == Kind.CONFIRM_NEW_ADDRESS
+        else "",
+        "email_change_deadline": timezone.now()
+        + timedelta(hours=settings.REGISTRATION_CONFIRMATION_HOURS),
         "conference_url": absolute_url(conference.get_absolute_url()),
         "address_line": ", ".join(
             line.strip() for line in conference.address.splitlines() if line.strip()
         ),
     }
+
+
+def swap_pairs(bookings, by_pk: dict | None = None) -> list[tuple]:
+    """(seat held, session waited for) of each swap among a registration's `bookings` (with
+    their sessions loaded)."""
+    by_pk = by_pk if by_pk is not None else {booking.pk: booking for booking in bookings}
+    return [
+        (by_pk[booking.replaces_id].session, booking.session)
+        for booking in bookings
+        if booking.replaces_id in by_pk
+    ]
 
 
 def calendar_for(registration: Registration, programme: list[SessionBooking]) -> bytes:

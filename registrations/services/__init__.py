@@ -5,14 +5,17 @@ functions; nothing else writes `Registration.status`, `SessionBooking` rows or t
 Import from here (`from registrations import services`); the modules are cut along the domain:
 
 - `registration`: a person's registration from register to cancel/expire/approve;
-- `sessions`: changing the session choice, moving a booking;
-- `waitlist`: promotion and capacity changes (`change_capacity`: the way to change a capacity,
-  in the shell too, since a plain `save()` promotes nobody);
+- `sessions`: changing the session choice (a change to a full session is a swap that keeps the
+  seat held), leaving a swap, moving a booking;
+- `waitlist`: promotion (swaps included) and capacity changes (`change_capacity`: the way to
+  change a capacity, in the shell too, since a plain `save()` promotes nobody);
+- `addresses`: a new e-mail address, confirmed through a link sent to it;
 - `consents`, `door` (check-in), `mailings` (mails that change no state), `erasure`;
 - underneath: `locking` (locks in primary-key order, with a timeout), `seats` (taking and giving
   back seats, the counters), `participants` (checking typed input), `errors`.
 """
 
+from .addresses import confirm_email_change, email_change_refusal
 from .consents import set_consents, withdraw_consent
 from .door import check_in, undo_check_in
 from .erasure import erase_registration, purge_finished_conferences, purge_registrations
@@ -38,7 +41,7 @@ from .registration import (
     update_participant,
 )
 from .seats import Counts, SeatCounts, recount_seats, stored_seat_counts
-from .sessions import change_sessions, move_booking
+from .sessions import change_sessions, leave_swap, move_booking
 from .waitlist import (
     Promotions,
     change_capacity,
@@ -59,10 +62,13 @@ __all__ = [
     "change_sessions",
     "check_in",
     "confirm_email",
+    "confirm_email_change",
     "confirmation_expired",
+    "email_change_refusal",
     "erase_registration",
     "expire_unconfirmed",
     "get_registration_by_token",
+    "leave_swap",
     "message_recipients",
     "move_booking",
     "promote_from_waitlist",

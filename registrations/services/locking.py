@@ -27,10 +27,17 @@ from django.db.models import F
 
 from conferences.models import Conference, Session
 
-from ..models import Registration
+from ..models import Registration, SessionBooking
 from .errors import refusal
 
-__all__ = ["Locked", "distinct_ids", "lock", "lock_registration", "locked_transaction"]
+__all__ = [
+    "Locked",
+    "distinct_ids",
+    "lock",
+    "lock_registration",
+    "locked_transaction",
+    "with_swap_sources",
+]
 
 # PostgreSQL's SQLSTATE for "lock not available" (lock_timeout reached).
 LOCK_NOT_AVAILABLE = "55P03"
@@ -126,18 +133,41 @@ class Locked:
         return registration
 
 
-def lock(conference_id: int, session_ids: Iterable[int] | None = None) -> Locked:
+def with_swap_sources(session_ids: Iterable[int]) -> list[int]:
+    """`session_ids` and every session whose seat a swap waiting in them would give up, and so on
+    (a seat given up by a swap goes to that session's own waiting list, which may swap again).
+    Read with the conference row locked: every writer of swaps holds that lock."""
+    found = set(session_ids)
+    frontier = set(found)
+    while frontier:
+        sources = set(
+            SessionBooking.objects.filter(session_id__in=frontier, replaces__isnull=False)
+            .values_list("replaces__session_id", flat=True)
+            .order_by()
+        )
+        frontier = sources - found
+        found |= frontier
+    return sorted(found)
+
+
+def lock(
+    conference_id: int, session_ids: Iterable[int] | None = None, *, follow_swaps: bool = False
+) -> Locked:
     """Lock the conference row, then its sessions in primary-key order. Call inside
     `locked_transaction()`.
 
     `session_ids` limits the sessions locked (and known to the returned `Locked`) to those;
-    by default every session of the conference is locked."""
+    by default every session of the conference is locked. `follow_swaps` adds the sessions whose
+    seats the swaps waiting in them would free (`with_swap_sources`): a caller that promotes
+    from the waiting lists of `session_ids` needs them."""
     conference = Conference.objects.select_for_update().filter(pk=conference_id).first()
     if conference is None:
         raise Conference.DoesNotExist(f"Conference {conference_id} does not exist")
     sessions = Session.objects.select_for_update().filter(conference_id=conference_id)
     if session_ids is not None:
         session_ids = distinct_ids(session_ids)
+        if follow_swaps:
+            session_ids = with_swap_sources(session_ids)
         sessions = sessions.filter(pk__in=session_ids) if session_ids else Session.objects.none()
     return Locked(
         conference=conference,

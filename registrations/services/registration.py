@@ -34,6 +34,7 @@ from conferences.rules import registration_refusal
 from ..mail import queue_email
 from ..models import Consent, Registration, SentEmail
 from ..rules import UNCONFIRMED, is_overdue
+from .addresses import request_email_change
 from .errors import RegistrationError, refusal
 from .locking import distinct_ids, lock, locked_transaction
 from .participants import (
@@ -257,8 +258,9 @@ def confirm_email(*, registration: Registration, now: datetime | None = None) ->
 def update_participant(
     *, registration: Registration, participant: dict, now: datetime | None = None
 ) -> Registration:
-    """Correct the participant's own data. A new e-mail address must be free in this conference;
-    the "changed" e-mail goes to the new address and, as a notice, to the previous one."""
+    """Correct the participant's own data; the "changed" e-mail lists what changed. A new e-mail
+    address only waits for its confirmation (`addresses.request_email_change`: the link goes to
+    it, the registration's address stays in force); it must be free in this conference."""
     data = clean_participant(participant, partial=True)
     try:
         with locked_transaction():
@@ -266,26 +268,29 @@ def update_participant(
             registration = locked.registration(registration.pk)
             if registration.status == Status.CANCELLED:
                 raise refusal("cancelled")
-            changed = [name for name, value in data.items() if getattr(registration, name) != value]
-            if not changed:
-                return registration
-            previous_email = registration.email
-            if "email" in changed and active_registration_exists(
-                registration.conference_id, data["email"], exclude_pk=registration.pk
-            ):
-                raise refusal("duplicate", field="email")
+            changed = [
+                name
+                for name, value in data.items()
+                if name != "email" and getattr(registration, name) != value
+            ]
             for name in changed:
                 setattr(registration, name, data[name])
-            registration.save(update_fields=[*changed, "updated_at"])
-            context = {"fields": sorted(changed)}
-            queue_email(registration=registration, kind=Kind.CHANGED, context=context)
-            if previous_email.lower() != registration.email.lower():
-                queue_email(
-                    registration=registration,
-                    kind=Kind.CHANGED,
-                    context={**context, "previous_address": True},
-                    to=previous_email,
-                )
+            address_fields = []
+            # The address in force again withdraws a waiting one; the waiting one again, in any
+            # spelling, sends no second link.
+            email = data.get("email")
+            if (
+                email
+                and email.lower() != registration.pending_email.lower()
+                and (email != registration.email or registration.pending_email)
+            ):
+                address_fields = request_email_change(registration, email)
+            if not changed and not address_fields:
+                return registration
+            registration.save(update_fields=[*changed, *address_fields, "updated_at"])
+            if changed:
+                context = {"fields": sorted(changed)}
+                queue_email(registration=registration, kind=Kind.CHANGED, context=context)
     except IntegrityError:
         if "email" in data and active_registration_exists(
             registration.conference_id, data["email"], exclude_pk=registration.pk

@@ -95,8 +95,14 @@ def new_bookings(
 
 def release_bookings(locked: Locked, bookings: Iterable[SessionBooking]) -> set[int]:
     """Delete the bookings and give back what they held (seat or waiting-list place) in their
-    (locked) sessions; returns the sessions left, whose waiting lists may move up."""
+    (locked) sessions; returns the sessions left, whose waiting lists may move up.
+
+    A swap waiting to give up one of the released seats goes with it: it was a trade of that
+    seat, and the seat is gone."""
     bookings = list(bookings)
+    ids = {booking.pk for booking in bookings}
+    if any(booking.status == BookingStatus.BOOKED for booking in bookings):
+        bookings += SessionBooking.objects.filter(replaces__in=ids).exclude(pk__in=ids)
     for booking in bookings:
         session = locked.sessions[booking.session_id]
         if booking.status == BookingStatus.BOOKED:

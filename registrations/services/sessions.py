@@ -14,15 +14,17 @@ from conferences.models import Session
 
 from ..mail import queue_email
 from ..models import Registration, SentEmail, SessionBooking
+from ..rules import overlapping_session_ids
 from .errors import RegistrationError, refusal
 from .locking import distinct_ids, lock, locked_transaction
 from .seats import check_sessions, new_bookings, release_bookings
 from .waitlist import mail_promotions, promote
 
-__all__ = ["change_sessions", "move_booking"]
+__all__ = ["change_sessions", "leave_swap", "move_booking"]
 
 Status = Registration.Status
 Kind = SentEmail.Kind
+BookingStatus = SessionBooking.Status
 
 
 def change_sessions(
@@ -39,6 +41,10 @@ def change_sessions(
     full (`known_full_session_ids`), else RegistrationError "session_full" and nothing changes.
     New bookings are written before dropped ones are released; released seats go to the next
     people waiting. People without a conference seat are put on the session waiting lists.
+
+    A change to a full session that overlaps a seat the person holds is a swap: the person keeps
+    that seat and waits for the full one (`SessionBooking.replaces`); promotion trades the two
+    when a seat comes free. Choosing the held seat again leaves the swap queue (`leave_swap`).
     """
     wanted = distinct_ids(session_ids)
     known_full = set(distinct_ids(known_full_session_ids))
@@ -53,17 +59,27 @@ def change_sessions(
         current = {booking.session_id: booking for booking in registration.bookings.all()}
         sessions = check_sessions(locked, wanted, already_booked=current)
         new = [session for session in sessions if session.pk not in current]
-        dropped = [booking for pk, booking in current.items() if pk not in set(wanted)]
+        # A swap asked for earlier and still wanted keeps the seat it would give up.
+        kept = {b.replaces_id for b in current.values() if b.replaces_id and b.session_id in wanted}
+        dropped = [b for pk, b in current.items() if pk not in set(wanted) and b.pk not in kept]
         if not new and not dropped:
             return registration
+        swaps = {}
         if registration.status in Registration.SEAT_HOLDING:
             filled = [s.pk for s in new if not s.has_free_seat and s.pk not in known_full]
             if filled:
                 raise refusal("session_full", field="sessions", session_ids=filled)
+            swaps = _swaps(locked, new, dropped, sessions)
+            dropped = [b for b in dropped if b not in swaps.values()]
 
         # Secure the new bookings first, then release the dropped ones and hand their seats on.
-        new_bookings(locked, registration, new, moment=moment)
+        added = new_bookings(locked, registration, new, moment=moment)
         left = release_bookings(locked, dropped)
+        for booking in added:
+            if booking.session_id in swaps:
+                # After the release: a swap of that seat asked for earlier is gone now.
+                booking.replaces = swaps[booking.session_id]
+                booking.save(update_fields=["replaces"])
         promoted = promote(locked, moment=moment, conference=False, session_ids=left)
         locked.flush()
         registration.save(update_fields=["updated_at"])
@@ -76,6 +92,53 @@ def change_sessions(
             },
         )
         mail_promotions(promoted)
+    return registration
+
+
+def _swaps(locked, new, dropped, chosen) -> dict[int, SessionBooking]:
+    """The swaps a change asks for: a new full session that overlaps exactly one seat being
+    dropped, a seat that overlaps nothing else chosen, keeps that seat until the two can be
+    traded. Keyed by the full session's pk."""
+    swaps: dict[int, SessionBooking] = {}
+    for session in new:
+        if session.has_free_seat:
+            continue
+        others = [s for s in chosen if s.pk != session.pk]
+        seats = []
+        for booking in dropped:
+            held = locked.sessions[booking.session_id]
+            if (
+                booking.status == BookingStatus.BOOKED
+                and booking not in swaps.values()
+                and overlapping_session_ids([session, held])
+                and held.pk not in overlapping_session_ids([held, *others])
+            ):
+                seats.append(booking)
+        if len(seats) == 1:
+            swaps[session.pk] = seats[0]
+    return swaps
+
+
+def leave_swap(
+    *, registration: Registration, session: Session, now: datetime | None = None
+) -> Registration:
+    """The participant no longer waits to swap into `session`: that waiting place is released,
+    the seat it would have replaced stays. No e-mail (the page says so). Nothing to leave: no
+    change."""
+    with locked_transaction():
+        locked = lock(registration.conference_id, [session.pk])
+        registration = locked.registration(registration.pk)
+        moment = now or timezone.now()
+        if registration.status == Status.CANCELLED:
+            raise refusal("cancelled")
+        if moment >= locked.conference.starts_at:
+            raise refusal("started")
+        swap = registration.bookings.filter(session_id=session.pk, replaces__isnull=False).first()
+        if swap is None:
+            return registration
+        release_bookings(locked, [swap])
+        locked.flush()
+        registration.save(update_fields=["updated_at"])
     return registration
 
 
@@ -94,7 +157,8 @@ def move_booking(
     conference seat and one is free, else the waiting list of the new session, but only with
     `allow_waitlist` (a full session is refused otherwise and nothing changes). The target must be
     bookable and must not overlap the person's other bookings. The released seat goes to the next
-    person waiting; the participant gets the "changed" e-mail. Returns the new booking.
+    person waiting (a swap waiting to give up the moved seat is released with it: the seat it
+    would trade is gone); the participant gets the "changed" e-mail. Returns the new booking.
     """
     with locked_transaction():
         locked = lock(registration.conference_id)

@@ -20,7 +20,7 @@ from ..mail import queue_email
 from ..models import Registration, SentEmail, SessionBooking
 from .errors import refusal
 from .locking import Locked, lock, locked_transaction
-from .seats import give_conference_seat
+from .seats import give_conference_seat, release_bookings
 
 __all__ = [
     "Promotions",
@@ -37,17 +37,21 @@ BookingStatus = SessionBooking.Status
 @dataclass
 class Promotions:
     """Who moved up: registrations that got a conference seat, bookings that got a session seat
-    (each booking with its `session` and `registration` loaded)."""
+    (each booking with its `session` and `registration` loaded). `given_up` maps the pk of a
+    booking that completed a swap to the session whose seat the person gave up for it."""
 
     registrations: list[Registration] = field(default_factory=list)
     bookings: list[SessionBooking] = field(default_factory=list)
+    given_up: dict[int, int] = field(default_factory=dict)
 
     def __bool__(self):
         return bool(self.registrations or self.bookings)
 
     def __add__(self, other: Promotions) -> Promotions:
         return Promotions(
-            [*self.registrations, *other.registrations], [*self.bookings, *other.bookings]
+            [*self.registrations, *other.registrations],
+            [*self.bookings, *other.bookings],
+            {**self.given_up, **other.given_up},
         )
 
 
@@ -64,9 +68,14 @@ def promote(
     session; otherwise at the ones given plus those in which a person who has just got a
     conference seat is waiting. A session's waiting list is served in booking order, skipping
     those without a conference seat.
+
+    A swap that moves up (a waiting booking that `replaces` a seat of the same person) is booked
+    and the seat it replaces is released, here in the same transaction; that session's own
+    waiting list is served next, and so on. The sessions of those seats must be locked
+    (`lock(..., follow_swaps=True)` or every session); a swap whose seat is not locked waits.
     """
     promoted = Promotions()
-    sessions_to_check = set(locked.sessions) if session_ids is None else set(session_ids)
+    to_check = set(locked.sessions) if session_ids is None else set(session_ids)
     if conference:
         free = locked.conference.capacity - locked.conference.seats_taken
         if free > 0 and locked.conference.waitlist_count > 0:
@@ -78,35 +87,58 @@ def promote(
                 give_conference_seat(locked, registration, moment)
                 promoted.registrations.append(registration)
             if promoted.registrations:
-                sessions_to_check.update(
+                to_check.update(
                     SessionBooking.objects.filter(
                         registration__in=promoted.registrations
                     ).values_list("session_id", flat=True)
                 )
-    for pk in sorted(sessions_to_check):
-        session = locked.sessions[pk]
-        if session.waitlist_count <= 0 or not session.has_free_seat:
-            continue
-        waiting = (
-            SessionBooking.objects.filter(
-                session=session,
-                status=BookingStatus.WAITLISTED,
-                registration__status__in=Registration.SEAT_HOLDING,
-            )
-            .select_related("registration")
-            .order_by("created_at", "pk")
+    while to_check:
+        pk = min(to_check)
+        to_check.discard(pk)
+        to_check.update(_promote_in_session(locked, locked.sessions[pk], promoted))
+    return promoted
+
+
+def _promote_in_session(locked: Locked, session: Session, promoted: Promotions) -> set[int]:
+    """Fill the free seats of one locked session from its waiting list; returns the sessions in
+    which a completed swap freed a seat."""
+    freed: set[int] = set()
+    if session.waitlist_count <= 0 or not session.has_free_seat:
+        return freed
+    waiting = (
+        SessionBooking.objects.filter(
+            session=session,
+            status=BookingStatus.WAITLISTED,
+            registration__status__in=Registration.SEAT_HOLDING,
         )
-        if session.capacity is not None:
-            waiting = waiting[: session.capacity - session.seats_taken]
-        for booking in waiting:
+        .select_related("registration", "replaces")
+        .order_by("created_at", "pk")
+    )
+    skipped: list[int] = []
+    while session.has_free_seat:
+        free = None if session.capacity is None else session.capacity - session.seats_taken
+        batch = list(waiting.exclude(pk__in=skipped)[:free] if free else waiting)
+        if not batch:
+            break
+        for booking in batch:
+            given_up = booking.replaces
+            if given_up is not None and given_up.session_id not in locked.sessions:
+                skipped.append(booking.pk)
+                continue
             booking.status = BookingStatus.BOOKED
-            booking.save(update_fields=["status"])
+            booking.replaces = None
+            booking.save(update_fields=["status", "replaces"])
             booking.session = session
             booking.registration.conference = locked.conference
             session.seats_taken += 1
             session.waitlist_count -= 1
             promoted.bookings.append(booking)
-    return promoted
+            if given_up is not None:
+                freed |= release_bookings(locked, [given_up])
+                promoted.given_up[booking.pk] = given_up.session_id
+        if free is None or not any(pk in skipped for pk in (b.pk for b in batch)):
+            break
+    return freed
 
 
 def mail_promotions(promoted: Promotions, *, skip_registration_ids: Iterable[int] = ()) -> None:
@@ -123,6 +155,8 @@ def mail_promotions(promoted: Promotions, *, skip_registration_ids: Iterable[int
             booking.registration_id, {"conference": False, "session_ids": []}
         )
         entry["session_ids"].append(booking.session_id)
+        if booking.pk in promoted.given_up:
+            entry.setdefault("given_up_session_ids", []).append(promoted.given_up[booking.pk])
     for pk, context in granted.items():
         if pk not in skip:
             queue_email(
@@ -136,7 +170,7 @@ def _lock_for(conference: Conference | None, session: Session | None) -> tuple[L
     if (conference is None) == (session is None):
         raise TypeError("Name either a conference or a session")
     if session is not None:
-        return lock(session.conference_id, [session.pk]), False
+        return lock(session.conference_id, [session.pk], follow_swaps=True), False
     return lock(conference.pk), True
 
 
@@ -158,7 +192,7 @@ def promote_from_waitlist(
             locked,
             moment=now or timezone.now(),
             conference=whole,
-            session_ids=None if whole else list(locked.sessions),
+            session_ids=None if whole else [session.pk],
         )
         locked.flush()
         mail_promotions(promoted)

@@ -180,3 +180,66 @@ def test_register_errors_are_announced_and_linked(page, axe_check, conference, f
     )
     assert page.title().startswith("Fehler: ")
     assert Registration.objects.count() == 0
+
+
+def test_swap_into_a_full_forum_and_change_the_address_through_the_private_link(
+    page, axe_check, flow_settings, mailoutbox, transactional_db
+):
+    from registrations import services
+
+    conference = ConferenceFactory(title="Regionalkonferenz Fulda", slug="fulda", capacity=10)
+    start = conference.starts_at + timedelta(hours=2)
+    held = WorkshopFactory(conference=conference, title="Workshop 2", starts_at=start)
+    full = WorkshopFactory(conference=conference, title="Workshop 3", starts_at=start, capacity=1)
+
+    def registered(email, session):
+        return services.register_participant(
+            conference=conference,
+            participant={"first_name": "Ina", "last_name": "Jerenashvili", "email": email},
+            session_ids=[session.pk],
+            consents=["privacy"],
+            language="de",
+        )
+
+    registered("voll@example.org", full)
+    registration = registered("ina@example.org", held)
+    manage_path = reverse(
+        "registrations:manage",
+        kwargs={"public_id": registration.public_id, "token": registration.token},
+    )
+
+    # She changes to the full workshop: she keeps her seat and waits to swap.
+    page.goto(manage_path)
+    page.get_by_role("link", name="Programmauswahl ändern").click()
+    page.get_by_role("radio", name=re.compile("Workshop 3.*ausgebucht")).check()
+    page.get_by_role("button", name="Auswahl speichern").click()
+    page.wait_for_url(re.compile(re.escape(manage_path) + "$"))
+    axe_check(page)
+    main = " ".join(page.inner_text("main").split())
+    assert "Sie behalten Ihren Platz in „Workshop 2“, bis ein Platz in „Workshop 3“ frei wird." in (
+        main
+    )
+
+    # She leaves the swap queue; the seat stays.
+    page.get_by_role("button", name="Nicht mehr auf „Workshop 3“ warten").click()
+    page.wait_for_url(re.compile(re.escape(manage_path) + "$"))
+    axe_check(page)
+    assert "Ihr Platz bleibt." in page.inner_text("main")
+    assert page.get_by_role("table").get_by_role("rowheader").all_inner_texts() == ["Workshop 2"]
+
+    # She changes her address: it waits until she follows the link sent to it.
+    page.get_by_role("link", name="Angaben ändern").click()
+    page.get_by_label("E-Mail").fill("ina.neu@example.org")
+    page.get_by_role("button", name="Änderungen speichern").click()
+    page.wait_for_url(re.compile(re.escape(manage_path) + "$"))
+    axe_check(page)
+    assert "Neue Adresse ina.neu@example.org" in page.inner_text("main")
+    message = _mail_to("ina.neu@example.org", "Bitte bestätigen Sie Ihre neue E-Mail-Adresse")
+    link = re.search(r"https?://\S+/adresse-bestaetigen/", message.body).group(0)
+    page.goto(urlsplit(link).path)
+    axe_check(page)
+    page.get_by_role("button", name="Neue E-Mail-Adresse bestätigen").click()
+    axe_check(page)
+    assert "gehen ab jetzt an ina.neu@example.org" in page.inner_text("main")
+    assert Registration.objects.get(pk=registration.pk).email == "ina.neu@example.org"
+    _mail_to("ina@example.org", "Die E-Mail-Adresse Ihrer Anmeldung wurde geändert")

@@ -149,6 +149,13 @@ def test_plain_text_is_not_html_escaped_but_html_is(conference, register):
     assert "O&#x27;Neill &amp; Partner" in message.alternatives[0][0]
 
 
+def link_token(body, suffix):
+    """The token of the first link in `body` that ends in `suffix`."""
+    import re
+
+    return re.search(rf"/anmeldung/[0-9a-f-]+/([^/\s]+)/{suffix}/", body).group(1)
+
+
 @pytest.mark.usefixtures("immediate_tasks")
 def test_notice_to_the_previous_address_carries_no_private_link(conference, register, run):
     registration = register(conference, email="alt@example.org")
@@ -159,6 +166,8 @@ def test_notice_to_the_previous_address_carries_no_private_link(conference, regi
         registration=registration,
         participant={"email": "neu@example.org"},
     )
+    token = link_token(mail.outbox[-1].body, "adresse-bestaetigen")
+    run(services.confirm_email_change, registration=registration, token=token)
 
     notice = next(message for message in mail.outbox if message.to == ["alt@example.org"])
     assert registration.token not in notice.body

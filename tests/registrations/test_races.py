@@ -374,3 +374,130 @@ def test_check_in_locks_only_the_registration_not_the_conference_or_its_sessions
         services.check_in(registration=registration, now=arrived)
 
     assert Registration.objects.get(pk=registration.pk).checked_in_at == arrived
+
+
+# --- swaps ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_swaps_race_cancellations_leavers_and_newcomers(round_):
+    """Ten people hold a seat in workshop A and wait to swap into the full parallel B. Eight of
+    B's ten cancel while two swappers leave the queue and twenty newcomers join the waiting lists
+    of A and B. The first eight swappers trade (each in one transaction), the eight A seats they
+    give up go to A's waiting list in its order, and nothing is overbooked or lost."""
+    from tests.registrations.test_swap import swap_problems
+
+    conference = ConferenceFactory(capacity=200)
+    a = WorkshopFactory(conference=conference, title="A", capacity=10)
+    b = WorkshopFactory(conference=conference, title="B", capacity=10, starts_at=a.starts_at)
+
+    def person(name, *sessions, full=()):
+        return registering(
+            conference,
+            f"s{round_}-{name}@example.org",
+            session_ids=[s.pk for s in sessions],
+            known_full_session_ids=[s.pk for s in full],
+        )()
+
+    in_b = [person(f"b{i}", b) for i in range(10)]
+    swappers = [person(f"swap{i}", a) for i in range(10)]
+    for registration in swappers:
+        services.change_sessions(
+            registration=registration, session_ids=[b.pk], known_full_session_ids=[b.pk]
+        )
+    waiting_for_a = [person(f"wait-a{i}", a, full=[a]) for i in range(5)]
+
+    jobs = (
+        [(lambda r=r: services.cancel_registration(registration=r)) for r in in_b[:8]]
+        + [(lambda r=r: services.leave_swap(registration=r, session=b)) for r in swappers[8:]]
+        + [
+            registering(
+                conference,
+                f"s{round_}-new-{s.title}{i}@example.org",
+                session_ids=[s.pk],
+                known_full_session_ids=[s.pk],
+            )
+            for i in range(10)
+            for s in (a, b)
+        ]
+    )
+
+    results = race(jobs)
+
+    assert unexpected(results) == []
+    assert [r for r in results if isinstance(r, RegistrationError)] == []
+
+    def held(registration):
+        return {
+            (bk.session.title, bk.status, bk.replaces_id is not None)
+            for bk in registration.bookings.select_related("session")
+        }
+
+    booked = SessionBooking.Status.BOOKED
+    assert [held(r) for r in swappers] == [{("B", booked, False)}] * 8 + [
+        {("A", booked, False)}
+    ] * 2
+    assert [held(r) for r in waiting_for_a] == [{("A", booked, False)}] * 5
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.seats_taken, a.waitlist_count) == (10, 7)
+    assert (b.seats_taken, b.waitlist_count) == (10, 10)
+    assert seat_problems(conference) == []
+    assert swap_problems(conference) == []
+    traded = SentEmail.objects.filter(
+        registration__in=swappers, kind=SentEmail.Kind.SEAT_GRANTED
+    ).order_by("registration_id")
+    assert [(e.registration_id, e.context["given_up_session_ids"]) for e in traded] == [
+        (r.pk, [a.pk]) for r in swappers[:8]
+    ]
+    assert conference.registrations.count() == 10 + 10 + 5 + 20  # nobody lost
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_swaps_asked_for_while_the_full_session_grows(round_):
+    """Ten seat holders of A ask to swap into the full B while B's capacity is raised from 10 to
+    15 (locking B and, through the swaps waiting in it, A) and newcomers join both lists."""
+    from tests.registrations.test_swap import swap_problems
+
+    conference = ConferenceFactory(capacity=200)
+    a = WorkshopFactory(conference=conference, title="A", capacity=10)
+    b = WorkshopFactory(conference=conference, title="B", capacity=10, starts_at=a.starts_at)
+    for i in range(10):
+        registering(conference, f"g{round_}-b{i}@example.org", session_ids=[b.pk])()
+    swappers = [
+        registering(conference, f"g{round_}-swap{i}@example.org", session_ids=[a.pk])()
+        for i in range(10)
+    ]
+    jobs = (
+        [
+            (
+                lambda r=r: services.change_sessions(
+                    registration=r, session_ids=[b.pk], known_full_session_ids=[b.pk]
+                )
+            )
+            for r in swappers
+        ]
+        + [
+            registering(
+                conference,
+                f"g{round_}-new-{s.title}{i}@example.org",
+                session_ids=[s.pk],
+                known_full_session_ids=[s.pk],
+            )
+            for i in range(14)
+            for s in (a, b)
+        ]
+        + [lambda: services.change_capacity(session=b, capacity=15)]
+    )
+
+    results = race(jobs)
+
+    assert unexpected(results) == []
+    assert [r for r in results if isinstance(r, RegistrationError)] == []
+    b.refresh_from_db()
+    a.refresh_from_db()
+    assert (b.capacity, b.seats_taken) == (15, 15)
+    assert a.seats_taken == 10  # every seat given up by a swap went to A's waiting list
+    assert seat_problems(conference) == []
+    assert swap_problems(conference) == []
+    assert conference.registrations.count() == 10 + 10 + 28  # nobody lost

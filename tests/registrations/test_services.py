@@ -619,7 +619,7 @@ def test_confirm_email_awaiting_approval_records_the_address_only(conference, re
 # --- update_participant ------------------------------------------------------------------------
 
 
-def test_update_participant_saves_and_tells_the_new_and_the_previous_address(
+def test_update_participant_saves_at_once_but_a_new_address_only_waits_for_its_link(
     conference, register, run
 ):
     registration = register(conference, email="alt@example.org")
@@ -632,12 +632,18 @@ def test_update_participant_saves_and_tells_the_new_and_the_previous_address(
     )
 
     updated.refresh_from_db()
-    assert (updated.email, updated.organisation) == ("Neu@example.org", "Stadt Kassel")
+    assert (updated.email, updated.pending_email) == ("alt@example.org", "Neu@example.org")
+    assert updated.organisation == "Stadt Kassel"
     assert updated.status == Status.PENDING
-    assert [to for to, _subject in subjects()] == ["Neu@example.org", "alt@example.org"]
-    assert registration.token in mail.outbox[0].body
-    assert registration.token not in mail.outbox[1].body
-    assert "Neu@example.org" in mail.outbox[1].body
+    assert subjects() == [
+        (
+            "Neu@example.org",
+            "Bitte bestätigen Sie Ihre neue E-Mail-Adresse: Regionalkonferenz Nordhessen",
+        ),
+        ("alt@example.org", "Ihre Anmeldung wurde geändert: Regionalkonferenz Nordhessen"),
+    ]
+    assert registration.token not in mail.outbox[0].body
+    assert registration.token in mail.outbox[1].body
 
 
 def test_update_participant_without_changes_sends_nothing(conference, register, run):
@@ -796,7 +802,10 @@ def test_change_sessions_to_a_session_that_filled_meanwhile_changes_nothing(
     assert counters(parallel) == (2, 0)
 
 
-def test_change_sessions_to_a_session_known_full_waitlists_it(conference, workshops, register):
+def test_change_sessions_to_a_session_known_full_keeps_the_seat_and_waits_to_swap(
+    conference, workshops, register
+):
+    """The rest of the swap: tests/registrations/test_swap.py."""
     first, parallel, _later = workshops
     register(conference, session_ids=[parallel])
     register(conference, session_ids=[parallel])
@@ -806,7 +815,26 @@ def test_change_sessions_to_a_session_known_full_waitlists_it(conference, worksh
         registration=changing, session_ids=[parallel.pk], known_full_session_ids=[parallel.pk]
     )
 
+    assert bookings_of(changing) == {"Workshop Ankommen": BOOKED, "Workshop Sprache": WAITLISTED}
+    assert changing.bookings.get(session=parallel).replaces == changing.bookings.get(session=first)
+    assert counters(first) == (1, 0)
+    assert counters(parallel) == (2, 1)
+
+
+def test_change_sessions_to_a_full_session_in_a_free_slot_only_waits(
+    conference, workshops, register
+):
+    first, parallel, _later = workshops
+    register(conference, session_ids=[parallel])
+    register(conference, session_ids=[parallel])
+    changing = register(conference, session_ids=[])
+
+    services.change_sessions(
+        registration=changing, session_ids=[parallel.pk], known_full_session_ids=[parallel.pk]
+    )
+
     assert bookings_of(changing) == {"Workshop Sprache": WAITLISTED}
+    assert changing.bookings.get().replaces is None
     assert counters(first) == (0, 0)
     assert counters(parallel) == (2, 1)
 

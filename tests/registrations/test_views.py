@@ -1276,3 +1276,19 @@ def test_dates_follow_the_language_of_the_page(client):
     assert "Anmeldeschluss: Mittwoch, 9. Juni 2027, 18:00 Uhr." in german
     assert "Registration deadline: Wednesday 9 June 2027, 18:00." in english
     assert "9. June" not in english
+
+
+def test_register_again_with_the_address_of_a_cancelled_registration(client, conference):
+    cancelled = _registered(conference, email="nima@example.org")
+    services.cancel_registration(registration=cancelled)
+    manage = client.get(_manage_url(cancelled))
+    link = reverse("registrations:register", kwargs={"slug": conference.slug})
+    assert f'href="{link}"' in manage.content.decode()
+
+    response = _register(client, conference, email="nima@example.org")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/konferenz/{conference.slug}/anmeldung/eingegangen/")
+    assert sorted(
+        Registration.objects.filter(email="nima@example.org").values_list("status", flat=True)
+    ) == ["cancelled", "pending"]
