@@ -33,11 +33,21 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conferences.models import Conference, PersonName, Session
+from conferences.text import fold
 
 
 def new_token() -> str:
     """A self-service secret: 32 random bytes (256 bits), URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+class RegistrationManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Fills the search text that `save()` would fill (bulk_create never calls it)."""
+        objs = list(objs)
+        for obj in objs:
+            obj.search_text = obj.folded_search_text()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Registration(PersonName, models.Model):
@@ -84,6 +94,8 @@ class Registration(PersonName, models.Model):
     SEAT_HOLDING = (Status.PENDING, Status.CONFIRMED)
     #: Statuses of a registration that is still alive (everything but cancelled).
     ACTIVE = (Status.PENDING, Status.AWAITING_APPROVAL, Status.CONFIRMED, Status.WAITLISTED)
+    #: What the search text (`search_text`) is made of.
+    SEARCHED_FIELDS = ("first_name", "last_name", "organisation", "email")
 
     public_id = models.UUIDField(
         _("öffentliche Kennung"), default=uuid.uuid4, unique=True, editable=False
@@ -163,8 +175,15 @@ class Registration(PersonName, models.Model):
         help_text=_("Nur für die eigene Anmeldung einer Person aus dem Programm."),
     )
 
-    # The token is a secret: never copied into the history.
-    history = HistoricalRecords(excluded_fields=["token", "updated_at"])
+    # Name, organisation and e-mail folded by `conferences.text.fold`, kept by `save()` and
+    # `bulk_create`, searched by the admin (and any other search of people) with the query
+    # folded the same way. Not indexed: a search for a part of a name ("LIKE '%kuhne%'") cannot
+    # use a B-tree index; the conference filter bounds the rows.
+    search_text = models.TextField(_("Suchtext"), blank=True, default="", editable=False)
+
+    objects = RegistrationManager()
+    # The token is a secret: never copied into the history; the search text is derived.
+    history = HistoricalRecords(excluded_fields=["token", "updated_at", "search_text"])
 
     class Meta:
         verbose_name = _("Anmeldung")
@@ -195,6 +214,16 @@ class Registration(PersonName, models.Model):
     def __repr__(self):
         # Never the token: reprs end up in logs and tracebacks.
         return f"<Registration {self.pk} {self.status} conference={self.conference_id}>"
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.SEARCHED_FIELDS):
+            kwargs["update_fields"] = [*update_fields, "search_text"]
+        super().save(*args, **kwargs)
+
+    def folded_search_text(self) -> str:
+        return fold(" ".join(getattr(self, name) or "" for name in self.SEARCHED_FIELDS))
 
     @property
     def holds_seat(self):

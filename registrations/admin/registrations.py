@@ -39,6 +39,7 @@ from .filters import CheckedInListFilter, ConsentListFilter, RegionListFilter, S
 from .pages import session_choice_label
 from .promotions import person_names, report_promotions
 from .register_person import register_person
+from .search import FoldedSearchMixin
 from .sent_emails import SentEmailInline
 
 
@@ -100,7 +101,9 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin):
+class RegistrationAdmin(
+    FoldedSearchMixin, OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin
+):
     conference_path = "conference"
     form = RegistrationAdminForm
     list_display = (
