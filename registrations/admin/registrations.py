@@ -37,7 +37,7 @@ from .bookings import SessionBookingInline
 from .consents import ConsentInline
 from .filters import CheckedInListFilter, ConsentListFilter, RegionListFilter, SessionListFilter
 from .pages import session_choice_label
-from .promotions import person_names, report_promotions
+from .promotions import person_names, promotions_during, report_promotions
 from .register_person import register_person
 from .search import FoldedSearchMixin
 from .sent_emails import SentEmailInline
@@ -351,7 +351,14 @@ class RegistrationAdmin(
                 )
                 return True
 
-            self._run(request, queryset, work, done=_("Storniert"), skipped=_("Bereits storniert"))
+            # The service frees the seats and hands them on; the organiser is told to whom.
+            _result, promoted = promotions_during(
+                set(queryset.values_list("conference_id", flat=True)),
+                lambda: self._run(
+                    request, queryset, work, done=_("Storniert"), skipped=_("Bereits storniert")
+                ),
+            )
+            report_promotions(self, request, promoted)
             return None
         return self._intermediate(
             request,

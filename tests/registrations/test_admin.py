@@ -856,7 +856,9 @@ def test_cancel_action_asks_first_then_cancels_and_promotes_the_waiting_list(
     cancelled = register(conference, first_name="Aylin", last_name="Demir")
     for _ in range(conference.capacity - 1):
         register(conference)
-    waiting = register(conference, conference_known_full=True)
+    waiting = register(
+        conference, conference_known_full=True, first_name="Jonas", last_name="Weber"
+    )
 
     question = run_action(admin_client, "cancel", [cancelled])
     answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
@@ -870,8 +872,42 @@ def test_cancel_action_asks_first_then_cancels_and_promotes_the_waiting_list(
     assert waiting.status == Registration.Status.PENDING
     assert sent_kinds(cancelled)[-1] == SentEmail.Kind.CANCELLED
     assert sent_kinds(waiting)[-1] == SentEmail.Kind.SEAT_GRANTED
-    assert messages_of(answer) == [("success", "Storniert: Aylin Demir")]
+    assert messages_of(answer) == [
+        ("success", "Storniert: Aylin Demir"),
+        ("success", "1 Person von der Warteliste hat einen Konferenzplatz erhalten: Jonas Weber."),
+    ]
     assert seat_problems(conference) == []
+
+
+def test_cancel_action_names_who_got_the_freed_seat_in_a_workshop(
+    admin_client, conference, workshops, register
+):
+    workshop = workshops[0]
+    cancelled = register(conference, session_ids=[workshop], first_name="Aylin", last_name="Demir")
+    register(conference, session_ids=[workshop])
+    waiting = register(
+        conference,
+        session_ids=[workshop],
+        known_full_session_ids=[workshop],
+        first_name="Jonas",
+        last_name="Weber",
+    )
+
+    answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
+
+    assert waiting.bookings.get().status == SessionBooking.Status.BOOKED
+    assert messages_of(answer) == [
+        ("success", "Storniert: Aylin Demir"),
+        ("success", "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Jonas Weber."),
+    ]
+
+
+def test_cancel_action_without_anyone_waiting_names_nobody(admin_client, conference, register):
+    cancelled = register(conference, first_name="Aylin", last_name="Demir")
+
+    answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
+
+    assert messages_of(answer) == [("success", "Storniert: Aylin Demir")]
 
 
 def test_cancel_action_without_notice_sends_no_cancellation_mail(
@@ -1332,6 +1368,36 @@ def test_conference_form_raising_both_capacities_reports_each_kind_of_seat(
         "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Jonas Weber.",
     ]
     assert seat_problems(conference) == []
+
+
+def test_conference_capacity_raised_from_2_to_3_reports_the_conference_and_forum_seat_apart(
+    admin_client, register
+):
+    conference = ConferenceFactory(capacity=2)
+    forum = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=10)
+    register(conference, session_ids=[forum])
+    register(conference, session_ids=[forum])
+    waiting = register(
+        conference,
+        session_ids=[forum],
+        conference_known_full=True,
+        first_name="Aylin",
+        last_name="Demir",
+    )
+    url = admin_url(Conference, "change", conference.pk)
+    data = admin_form_data(admin_client.get(url))
+    data["capacity"] = "3"
+
+    response = admin_client.post(url, data, follow=True)
+
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.PENDING
+    assert waiting.bookings.get().status == SessionBooking.Status.BOOKED
+    # One person, one seat of each kind: never "2 Plätze". The last message is Django's own.
+    assert [str(m) for m in response.context["messages"]][:-1] == [
+        "1 Person von der Warteliste hat einen Konferenzplatz erhalten: Aylin Demir.",
+        "1 Person hat einen Platz in „Forum Arbeit“ erhalten: Aylin Demir.",
+    ]
 
 
 def test_session_capacity_raised_in_admin_names_who_got_a_seat_in_the_session(
