@@ -119,7 +119,15 @@ class Registration(PersonName, models.Model):
     academic_title = models.CharField(_("Titel"), max_length=50, blank=True)
     first_name = models.CharField(_("Vorname"), max_length=100)
     last_name = models.CharField(_("Nachname"), max_length=100)
-    email = models.EmailField(_("E-Mail"), max_length=254)
+    # Blank only when an organiser registered a person without an address ("Person anmelden");
+    # `contact_note` then says how to reach them, and no e-mail is ever queued for them.
+    email = models.EmailField(_("E-Mail"), max_length=254, blank=True)
+    contact_note = models.CharField(
+        _("Erreichbarkeit"),
+        max_length=300,
+        blank=True,
+        help_text=_("Wie die Person ohne E-Mail erreichbar ist, z. B. Telefon oder Postanschrift."),
+    )
     organisation = models.CharField(_("Organisation"), max_length=200, blank=True)
     position = models.CharField(_("Funktion"), max_length=200, blank=True)
     organisation_type = models.CharField(
@@ -197,7 +205,7 @@ class Registration(PersonName, models.Model):
             models.UniqueConstraint(
                 Lower("email"),
                 "conference",
-                condition=~Q(status="cancelled"),
+                condition=~Q(status="cancelled") & ~Q(email=""),
                 name="registration_one_active_per_email",
                 violation_error_message=_(
                     "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung zu dieser Konferenz."

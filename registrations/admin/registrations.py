@@ -171,6 +171,7 @@ class RegistrationAdmin(
                         "first_name",
                         "last_name",
                         "email",
+                        "contact_note",
                         "language",
                     ),
                 )

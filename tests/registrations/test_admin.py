@@ -400,6 +400,7 @@ def test_registration_add_page_shows_participant_fields_sessions_and_consents(
         "diet",
         "dietary_notes",
         "accessibility_needs",
+        "contact_note",
         "language",
         "sessions",
         "consents",
@@ -473,7 +474,11 @@ def test_registration_add_with_an_active_email_shows_error_and_stores_nothing(
     response = admin_client.post(register_url(conference), data)
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"email": [str(services.MESSAGES["duplicate"])]}
+    assert response.context["form"].errors == {
+        "email": [
+            "Mit dieser E-Mail-Adresse ist bereits eine Person zu dieser Konferenz angemeldet."
+        ]
+    }
     assert Registration.objects.count() == 1
 
 
@@ -483,14 +488,17 @@ def test_registration_add_to_a_full_conference_needs_the_waiting_list_ticked(
     for _ in range(conference.capacity):
         register(conference)
 
-    refused = admin_client.post(register_url(conference), register_data())
+    page = admin_client.get(register_url(conference))
+    shown_full = page.context["form"]["shown_full"].value()
+    refused = admin_client.post(register_url(conference), register_data(shown_full=shown_full))
     waitlisted = admin_client.post(register_url(conference), register_data(waitlist="on"))
 
     registration = Registration.objects.get(email="aylin.demir@example.org")
     conference.refresh_from_db()
     assert refused.status_code == 200
     assert refused.context["form"].non_field_errors() == [
-        str(services.MESSAGES["conference_full_changed"])
+        "Die Konferenz ist ausgebucht. Setzen Sie den Haken bei „Warteliste“, um die Person auf "
+        "die Warteliste zu setzen."
     ]
     assert waitlisted.status_code == 302
     assert registration.status == Registration.Status.WAITLISTED
