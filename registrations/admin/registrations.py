@@ -27,7 +27,6 @@ from conferences.admin import (
     HistoryAdmin,
     OrganiserAdminForm,
     OrganiserScopeMixin,
-    VisibleConferenceListFilter,
 )
 from conferences.models import Conference, Session
 
@@ -35,7 +34,13 @@ from .. import exports, personal_data, services
 from ..models import Registration
 from .bookings import SessionBookingInline
 from .consents import ConsentInline
-from .filters import CheckedInListFilter, ConsentListFilter, RegionListFilter, SessionListFilter
+from .filters import (
+    CheckedInListFilter,
+    ConferenceListFilter,
+    ConsentListFilter,
+    RegionListFilter,
+    SessionListFilter,
+)
 from .pages import session_choice_label
 from .promotions import person_names, promotions_during, report_promotions
 from .register_person import register_person
@@ -119,7 +124,7 @@ class RegistrationAdmin(
     )
     list_display_links = ("last_name", "first_name")
     list_filter = (
-        ("conference", VisibleConferenceListFilter),
+        ConferenceListFilter,
         "status",
         SessionListFilter,
         "organisation_type",
