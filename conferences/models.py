@@ -236,6 +236,17 @@ class Speaker(PersonName, models.Model):
     photo = models.ImageField(_("Foto"), upload_to="speakers/", blank=True)
     photo_alt = models.CharField(_("Bildbeschreibung (Alternativtext)"), max_length=300, blank=True)
     website = models.URLField(_("Website"), blank=True)
+    # Who added the person in the admin: until the person has a part in a session, only they
+    # (and superusers) see them, since the person then belongs to no conference yet.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("angelegt von"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("Person im Programm")

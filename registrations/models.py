@@ -36,11 +36,21 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from conferences.models import Conference, PersonName, Session
+from conferences.text import fold
 
 
 def new_token() -> str:
     """A self-service secret: 32 random bytes (256 bits), URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+class RegistrationManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Fills the search text that `save()` would fill (bulk_create never calls it)."""
+        objs = list(objs)
+        for obj in objs:
+            obj.search_text = obj.folded_search_text()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Registration(PersonName, models.Model):
@@ -87,6 +97,8 @@ class Registration(PersonName, models.Model):
     SEAT_HOLDING = (Status.PENDING, Status.CONFIRMED)
     #: Statuses of a registration that is still alive (everything but cancelled).
     ACTIVE = (Status.PENDING, Status.AWAITING_APPROVAL, Status.CONFIRMED, Status.WAITLISTED)
+    #: What the search text (`search_text`) is made of.
+    SEARCHED_FIELDS = ("first_name", "last_name", "organisation", "email")
 
     public_id = models.UUIDField(
         _("öffentliche Kennung"), default=uuid.uuid4, unique=True, editable=False
@@ -110,7 +122,15 @@ class Registration(PersonName, models.Model):
     academic_title = models.CharField(_("Titel"), max_length=50, blank=True)
     first_name = models.CharField(_("Vorname"), max_length=100)
     last_name = models.CharField(_("Nachname"), max_length=100)
-    email = models.EmailField(_("E-Mail"), max_length=254)
+    # Blank only when an organiser registered a person without an address ("Person anmelden");
+    # `contact_note` then says how to reach them, and no e-mail is ever queued for them.
+    email = models.EmailField(_("E-Mail"), max_length=254, blank=True)
+    contact_note = models.CharField(
+        _("Erreichbarkeit"),
+        max_length=300,
+        blank=True,
+        help_text=_("Wie die Person ohne E-Mail erreichbar ist, z. B. Telefon oder Postanschrift."),
+    )
     # A new address the person asked for: it takes the place of `email` only once the link sent
     # to it is followed (`services.confirm_email_change`); until then `email` stays in force.
     pending_email = models.EmailField(
@@ -171,8 +191,15 @@ class Registration(PersonName, models.Model):
         help_text=_("Nur für die eigene Anmeldung einer Person aus dem Programm."),
     )
 
-    # The token is a secret: never copied into the history.
-    history = HistoricalRecords(excluded_fields=["token", "updated_at"])
+    # Name, organisation and e-mail folded by `conferences.text.fold`, kept by `save()` and
+    # `bulk_create`, searched by the admin (and any other search of people) with the query
+    # folded the same way. Not indexed: a search for a part of a name ("LIKE '%kuhne%'") cannot
+    # use a B-tree index; the conference filter bounds the rows.
+    search_text = models.TextField(_("Suchtext"), blank=True, default="", editable=False)
+
+    objects = RegistrationManager()
+    # The token is a secret: never copied into the history; the search text is derived.
+    history = HistoricalRecords(excluded_fields=["token", "updated_at", "search_text"])
 
     class Meta:
         verbose_name = _("Anmeldung")
@@ -186,7 +213,7 @@ class Registration(PersonName, models.Model):
             models.UniqueConstraint(
                 Lower("email"),
                 "conference",
-                condition=~Q(status="cancelled"),
+                condition=~Q(status="cancelled") & ~Q(email=""),
                 name="registration_one_active_per_email",
                 violation_error_message=_(
                     "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung zu dieser Konferenz."
@@ -203,6 +230,16 @@ class Registration(PersonName, models.Model):
     def __repr__(self):
         # Never the token: reprs end up in logs and tracebacks.
         return f"<Registration {self.pk} {self.status} conference={self.conference_id}>"
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(self.SEARCHED_FIELDS):
+            kwargs["update_fields"] = [*update_fields, "search_text"]
+        super().save(*args, **kwargs)
+
+    def folded_search_text(self) -> str:
+        return fold(" ".join(getattr(self, name) or "" for name in self.SEARCHED_FIELDS))
 
     @property
     def holds_seat(self):

@@ -13,7 +13,8 @@ Invariants kept here:
 - Every changelist issues the same number of queries for 1 row and for many: related objects come
   from `list_select_related` or one prefetch, related counts from counters or annotations.
 - Superusers see everything; other staff see only the conferences they organise and what belongs
-  to them (`scope`). Speakers, series, topics and legal texts are shared.
+  to them (`scope`); speakers belong to the conferences of their sessions (`speakers`). Series,
+  topics and legal texts are shared on purpose and read-only to organisers.
 - History (django-simple-history) is shown as "Änderungsverlauf" and never reverted from the admin:
   a revert would write seat counters and states past the services.
 """
@@ -22,7 +23,12 @@ from . import conferences, exhibitors, legal, sessions, speakers
 from .conferences import BaseConferenceAdmin
 from .forms import FieldsetsWithRestMixin, OrganiserAdminForm
 from .history import HistoryAdmin
-from .scope import OrganiserScopeMixin, VisibleConferenceListFilter, visible_to
+from .scope import (
+    OrganiserScopeMixin,
+    ScopedChoicesMixin,
+    VisibleConferenceListFilter,
+    visible_to,
+)
 from .sessions import BaseSessionAdmin
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
     "HistoryAdmin",
     "OrganiserAdminForm",
     "OrganiserScopeMixin",
+    "ScopedChoicesMixin",
     "VisibleConferenceListFilter",
     "conferences",
     "exhibitors",

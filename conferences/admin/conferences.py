@@ -74,6 +74,12 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 class SessionInlineForm(OrganiserAdminForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "is_bookable" in self.fields:
+            # A column header of the inline: short, the help text says the rest.
+            self.fields["is_bookable"].label = _("wählbar")
+
     def clean(self):
         cleaned_data = super().clean()
         # Session.clean() compares with the conference only once the conference is saved; on
@@ -114,16 +120,18 @@ class SessionInline(SeatCountersMixin, admin.TabularInline):
         "room",
         "is_bookable",
         "capacity",
-        "seats_taken",
-        "seats_left",
-        "waitlist_count",
+        # The short columns of the changelists: the row fits a 1,280 px window.
+        "seats_taken_column",
+        "seats_left_column",
+        "waitlist_column",
     )
-    readonly_fields = ("seats_taken", "seats_left", "waitlist_count")
+    readonly_fields = ("seats_taken_column", "seats_left_column", "waitlist_column")
     # One line per session: a single date-and-time box instead of the split calendar widgets.
     formfield_overrides = {
         models.DateTimeField: {
             "form_class": forms.DateTimeField,
-            "widget": forms.DateTimeInput(attrs={"size": 17}),
+            # Minutes are enough for a programme, and the value fits the column.
+            "widget": forms.DateTimeInput(format="%d.%m.%Y %H:%M", attrs={"size": 16}),
         }
     }
     extra = 0
@@ -187,6 +195,10 @@ class BaseConferenceAdmin(
         (_("Verlauf"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = (SessionInline,)
+
+    class Media:
+        # The session inline's widths (the form fits a 1,280 px window).
+        css = {"all": ("css/admin.css",)}
 
     @admin.display(description=_("Vorschau"))
     def preview_link(self, obj):

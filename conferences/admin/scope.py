@@ -32,20 +32,48 @@ class VisibleConferenceListFilter(admin.RelatedFieldListFilter):
         return [(c.pk, str(c)) for c in Conference.objects.organised_by(request.user)]
 
 
-class OrganiserScopeMixin:
+class ScopedChoicesMixin:
+    """Foreign keys (select, autocomplete or raw id) offer and accept only the objects of scoped
+    models that the user may see. For model admins and inlines alike: an inline's choices are as
+    much a way into another conference as the page around it."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            scoped = scoped_admin(self.admin_site, db_field.related_model)
+            if scoped is not None:
+                kwargs["queryset"] = scoped.scope_queryset(
+                    request.user, db_field.related_model._default_manager.all()
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            scoped = scoped_admin(self.admin_site, db_field.related_model)
+            if scoped is not None:
+                kwargs["queryset"] = scoped.scope_queryset(
+                    request.user, db_field.related_model._default_manager.all()
+                )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class OrganiserScopeMixin(ScopedChoicesMixin):
     """Narrows the admin to the conferences the user may see.
 
     The changelist, the change, delete and history pages of another conference's object answer
-    404 (instead of Django's redirect to the index), actions never reach its rows, and foreign
-    keys offer only the visible objects of scoped models.
+    404 (instead of Django's redirect to the index), actions never reach its rows, autocomplete
+    never offers them, and foreign keys offer only the visible objects of scoped models.
     """
 
     #: How the model reaches its conference: "" for Conference, "conference" for a session,
     #: "registration__conference" for a consent. Every subclass sets it.
     conference_path: str
 
+    def scope_queryset(self, user, queryset):
+        """`queryset` narrowed to what `user` may see; the one rule for pages and choices."""
+        return visible_to(user, queryset, path=self.conference_path)
+
     def get_queryset(self, request):
-        return visible_to(request.user, super().get_queryset(request), path=self.conference_path)
+        return self.scope_queryset(request.user, super().get_queryset(request))
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -53,21 +81,11 @@ class OrganiserScopeMixin:
             raise Http404
         return obj
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "queryset" not in kwargs:
-            path = conference_path(self.admin_site, db_field.related_model)
-            if path is not None:
-                kwargs["queryset"] = visible_to(
-                    request.user, db_field.related_model._default_manager.all(), path=path
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-
-def conference_path(admin_site, model) -> str | None:
-    """How `model` reaches its conference, as its admin on `admin_site` says; None for a shared
-    model (no scoped admin)."""
+def scoped_admin(admin_site, model) -> OrganiserScopeMixin | None:
+    """The scoped admin of `model` on `admin_site`; None for a shared model (no scoped admin)."""
     try:
         model_admin = admin_site.get_model_admin(model)
     except NotRegistered:
         return None
-    return getattr(model_admin, "conference_path", None)
+    return model_admin if isinstance(model_admin, OrganiserScopeMixin) else None

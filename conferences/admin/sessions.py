@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import SessionSpeaker
 from .forms import FieldsetsWithRestMixin, OrganiserAdminForm
 from .history import HistoryAdmin
-from .scope import OrganiserScopeMixin, VisibleConferenceListFilter
+from .scope import OrganiserScopeMixin, ScopedChoicesMixin, VisibleConferenceListFilter
 from .seats import (
     SEAT_COLUMNS,
     SeatCountersMixin,
@@ -45,7 +45,7 @@ class SessionSpeakerFormSet(forms.BaseInlineFormSet):
         return _("Jede Person kann nur einmal an einem Programmpunkt mitwirken.")
 
 
-class SessionSpeakerInline(admin.TabularInline):
+class SessionSpeakerInline(ScopedChoicesMixin, admin.TabularInline):
     model = SessionSpeaker
     form = OrganiserAdminForm
     formset = SessionSpeakerFormSet

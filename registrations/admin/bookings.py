@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from conferences.admin import HistoryAdmin, OrganiserScopeMixin, VisibleConferenceListFilter
 
 from ..models import SessionBooking
+from .search import FoldedSearchMixin
 
 
 class SessionBookingInline(admin.TabularInline):
@@ -27,10 +28,12 @@ class SessionBookingInline(admin.TabularInline):
 
 
 @admin.register(SessionBooking)
-class SessionBookingAdmin(OrganiserScopeMixin, HistoryAdmin):
+class SessionBookingAdmin(FoldedSearchMixin, OrganiserScopeMixin, HistoryAdmin):
     """View only: every field of a booking is state of the services."""
 
     conference_path = "registration__conference"
+    folded_search_path = "registration__search_text"
+    search_fields_too = True
     list_display = ("participant", "session", "conference", "status", "created_at")
     list_filter = ("status", ("session__conference", VisibleConferenceListFilter))
     list_select_related = ("registration", "session__conference")

@@ -16,6 +16,7 @@ from conferences.admin import (
 
 from .. import services
 from ..models import Consent
+from .search import FoldedSearchMixin
 
 ACTIVE_CONSENT_EXISTS = _("Für diesen Zweck gibt es bereits eine gültige Einwilligung.")
 
@@ -94,8 +95,10 @@ class ActiveConsentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Consent)
-class ConsentAdmin(OrganiserScopeMixin, HistoryAdmin):
+class ConsentAdmin(FoldedSearchMixin, OrganiserScopeMixin, HistoryAdmin):
     conference_path = "registration__conference"
+    folded_search_path = "registration__search_text"
+    search_fields_too = True
     form = ConsentForm
     list_display = (
         "participant",

@@ -2,32 +2,73 @@
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Conference, Session
 
 from ..models import Consent
 
+#: The conference filter's parameter: links from the overview and "Person anmelden" use it too.
+CONFERENCE_PARAMETER = "conference__id__exact"
+#: Its value for every conference, past ones included.
+ALL_CONFERENCES = "all"
+
+
+class ConferenceListFilter(admin.SimpleListFilter):
+    """By default the registrations of the conferences that have not ended (the ones being
+    run), not the archive; one conference, or all of them including past ones, on request.
+    Offers only the conferences the user may see."""
+
+    title = _("Konferenz")
+    parameter_name = CONFERENCE_PARAMETER
+
+    def lookups(self, request, model_admin):
+        conferences = Conference.objects.organised_by(request.user).order_by("-starts_at", "pk")
+        return [
+            (ALL_CONFERENCES, _("Alle, auch vergangene")),
+            *((c.pk, str(c)) for c in conferences),
+        ]
+
+    def choices(self, changelist):
+        choices = list(super().choices(changelist))
+        choices[0]["display"] = _("Kommende und laufende")
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset.filter(conference__ends_at__gte=timezone.now())
+        if value.isdigit():
+            return queryset.filter(conference_id=value)
+        return queryset
+
 
 class SessionListFilter(admin.SimpleListFilter):
-    """Registrations with a booking (seat or waiting list) in a session; the sessions of the
-    chosen conference, or of every visible conference."""
+    """Registrations with a booking (seat or waiting list) in a session: offered once a
+    conference is chosen, with that conference's sessions only (a list of every session of
+    every conference helps nobody)."""
 
     title = _("Programmpunkt")
     parameter_name = "session"
 
     def lookups(self, request, model_admin):
-        sessions = (
-            Session.objects.filter(conference__in=Conference.objects.organised_by(request.user))
-            .filter(is_bookable=True)
-            .select_related("conference")
-            .order_by("conference__starts_at", "starts_at", "title")
+        visible = Session.objects.filter(
+            conference__in=Conference.objects.organised_by(request.user)
         )
-        conference = request.GET.get("conference__id__exact", "")
-        if conference.isdigit():
-            sessions = sessions.filter(conference_id=conference)
-            return [(s.pk, s.title) for s in sessions]
-        return [(s.pk, f"{s.conference.title}: {s.title}") for s in sessions]
+        conference = request.GET.get(CONFERENCE_PARAMETER, "")
+        session = request.GET.get(self.parameter_name, "")
+        if not conference.isdigit() and session.isdigit():
+            # A link to one session's registrations: the sessions of its conference.
+            conference = str(
+                visible.filter(pk=session).values_list("conference_id", flat=True).first() or ""
+            )
+        if not conference.isdigit():
+            return []
+        sessions = visible.filter(conference_id=conference, is_bookable=True).order_by(
+            "starts_at", "title"
+        )
+        return [(s.pk, s.title) for s in sessions]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import services
+from ..models import Registration, SessionBooking
 
 #: How many names a message lists before "and N more".
 NAMES_SHOWN = 10
@@ -73,3 +74,39 @@ def report_promotions(
             % {"conference": conference.title},
             messages.INFO,
         )
+
+
+def _waiting(conference_ids) -> tuple[set[int], set[int]]:
+    registrations = Registration.objects.filter(
+        conference_id__in=conference_ids, status=Registration.Status.WAITLISTED
+    )
+    bookings = SessionBooking.objects.filter(
+        registration__conference_id__in=conference_ids,
+        status=SessionBooking.Status.WAITLISTED,
+    )
+    return (
+        set(registrations.values_list("pk", flat=True)),
+        set(bookings.values_list("pk", flat=True)),
+    )
+
+
+def promotions_during(conference_ids, work) -> tuple[object, services.Promotions]:
+    """Run `work()` and tell who moved up from the waiting lists of `conference_ids` meanwhile:
+    for the services that free seats without returning their promotions (a cancellation). Read
+    before and after; a promotion by a concurrent request in the same moment would be named
+    too, which for a message is harmless (it did happen)."""
+    registration_ids, booking_ids = _waiting(conference_ids)
+    result = work()
+    promoted = services.Promotions(
+        list(
+            Registration.objects.filter(
+                pk__in=registration_ids, status__in=Registration.SEAT_HOLDING
+            ).order_by("last_name", "first_name", "pk")
+        ),
+        list(
+            SessionBooking.objects.filter(
+                pk__in=booking_ids, status=SessionBooking.Status.BOOKED
+            ).select_related("session", "registration")
+        ),
+    )
+    return result, promoted

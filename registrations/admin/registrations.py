@@ -27,7 +27,6 @@ from conferences.admin import (
     HistoryAdmin,
     OrganiserAdminForm,
     OrganiserScopeMixin,
-    VisibleConferenceListFilter,
 )
 from conferences.models import Conference, Session
 
@@ -35,10 +34,17 @@ from .. import exports, personal_data, services
 from ..models import Registration
 from .bookings import SessionBookingInline
 from .consents import ConsentInline
-from .filters import CheckedInListFilter, ConsentListFilter, RegionListFilter, SessionListFilter
+from .filters import (
+    CheckedInListFilter,
+    ConferenceListFilter,
+    ConsentListFilter,
+    RegionListFilter,
+    SessionListFilter,
+)
 from .pages import session_choice_label
-from .promotions import person_names, report_promotions
+from .promotions import person_names, promotions_during, report_promotions
 from .register_person import register_person
+from .search import FoldedSearchMixin
 from .sent_emails import SentEmailInline
 
 
@@ -100,7 +106,9 @@ class CancelForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin):
+class RegistrationAdmin(
+    FoldedSearchMixin, OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmin
+):
     conference_path = "conference"
     form = RegistrationAdminForm
     list_display = (
@@ -116,7 +124,7 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
     )
     list_display_links = ("last_name", "first_name")
     list_filter = (
-        ("conference", VisibleConferenceListFilter),
+        ConferenceListFilter,
         "status",
         SessionListFilter,
         "organisation_type",
@@ -168,6 +176,7 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
                         "first_name",
                         "last_name",
                         "email",
+                        "contact_note",
                         "language",
                     ),
                 )
@@ -348,7 +357,14 @@ class RegistrationAdmin(OrganiserScopeMixin, FieldsetsWithRestMixin, HistoryAdmi
                 )
                 return True
 
-            self._run(request, queryset, work, done=_("Storniert"), skipped=_("Bereits storniert"))
+            # The service frees the seats and hands them on; the organiser is told to whom.
+            _result, promoted = promotions_during(
+                set(queryset.values_list("conference_id", flat=True)),
+                lambda: self._run(
+                    request, queryset, work, done=_("Storniert"), skipped=_("Bereits storniert")
+                ),
+            )
+            report_promotions(self, request, promoted)
             return None
         return self._intermediate(
             request,

@@ -42,8 +42,9 @@ def queue_email(
     *, registration: Registration, kind: str, context: dict | None = None, to: str | None = None
 ) -> SentEmail | None:
     """Record an e-mail and send it through the task queue once the transaction commits.
-    Returns None (and records nothing) inside `muted()`."""
-    if _muted.get():
+    Returns None (and records nothing) inside `muted()` and for a person without an e-mail
+    address (registered by an organiser; they are reached as `Registration.contact_note` says)."""
+    if _muted.get() or not (to or registration.email):
         return None
     context = dict(context or {})
     # While SITE_URL is unset, the links follow the address of the request queueing the e-mail.

@@ -100,8 +100,11 @@ def send_reminders(*, now: datetime | None = None) -> int:
 
 
 def message_recipients(*, conference: Conference, session: Session | None = None):
-    """Confirmed participants of the conference, or those of them with a seat in `session`."""
-    recipients = Registration.objects.filter(conference=conference, status=Status.CONFIRMED)
+    """Confirmed participants of the conference, or those of them with a seat in `session`;
+    people registered without an e-mail address (by an organiser) are not among them."""
+    recipients = Registration.objects.filter(
+        conference=conference, status=Status.CONFIRMED
+    ).exclude(email="")
     if session is not None:
         recipients = recipients.filter(
             bookings__session=session, bookings__status=SessionBooking.Status.BOOKED

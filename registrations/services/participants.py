@@ -61,8 +61,9 @@ def normalise_email(email: str) -> str:
     return f"{local}{sep}{domain.lower()}" if sep else email.strip()
 
 
-def clean_participant(participant: dict, *, partial: bool) -> dict:
-    """Strip, check and return the participant's values (RegistrationError on bad input)."""
+def clean_participant(participant: dict, *, partial: bool, email_required: bool = True) -> dict:
+    """Strip, check and return the participant's values (RegistrationError on bad input).
+    `email_required=False`: an organiser registers someone who has no e-mail address."""
     unknown = set(participant) - set(PARTICIPANT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown participant fields: {sorted(unknown)}")
@@ -76,12 +77,12 @@ def clean_participant(participant: dict, *, partial: bool) -> dict:
         data[name] = value
     if not partial:
         for name in REQUIRED_FIELDS:
-            if not data.get(name):
+            if not data.get(name) and (email_required or name != "email"):
                 raise refusal("required", field=name)
     elif any(name in data and not data[name] for name in REQUIRED_FIELDS):
         name = next(n for n in REQUIRED_FIELDS if n in data and not data[n])
         raise refusal("required", field=name)
-    if "email" in data:
+    if data.get("email"):
         data["email"] = normalise_email(data["email"])
         try:
             validate_email(data["email"])

@@ -124,7 +124,8 @@ def register_participant(
     """
     if address_confirmed and not by_organiser:
         raise TypeError("Only organisers can register a person with a confirmed address")
-    data = clean_participant(participant, partial=False)
+    # Organisers may register someone without an e-mail address (no mail is then queued).
+    data = clean_participant(participant, partial=False, email_required=not by_organiser)
     given_consents = clean_consents(consents)
     wanted = distinct_ids(session_ids)
     known_full = set(distinct_ids(known_full_session_ids))
@@ -151,7 +152,7 @@ def register_participant(
                     if filled:
                         raise refusal("session_full", field="sessions", session_ids=filled)
             except RegistrationError:
-                if active_registration_exists(conference.pk, data["email"]):
+                if data["email"] and active_registration_exists(conference.pk, data["email"]):
                     raise refusal("duplicate", field="email") from None
                 raise
             if status == Status.PENDING:
@@ -195,7 +196,7 @@ def register_participant(
             queue_email(registration=registration, kind=kind)
     except IntegrityError:
         # The unique constraint refused a second active registration of the address.
-        if active_registration_exists(conference.pk, data["email"]):
+        if data["email"] and active_registration_exists(conference.pk, data["email"]):
             raise refusal("duplicate", field="email") from None
         raise
     return registration

@@ -400,6 +400,7 @@ def test_registration_add_page_shows_participant_fields_sessions_and_consents(
         "diet",
         "dietary_notes",
         "accessibility_needs",
+        "contact_note",
         "language",
         "sessions",
         "consents",
@@ -473,7 +474,11 @@ def test_registration_add_with_an_active_email_shows_error_and_stores_nothing(
     response = admin_client.post(register_url(conference), data)
 
     assert response.status_code == 200
-    assert response.context["form"].errors == {"email": [str(services.MESSAGES["duplicate"])]}
+    assert response.context["form"].errors == {
+        "email": [
+            "Mit dieser E-Mail-Adresse ist bereits eine Person zu dieser Konferenz angemeldet."
+        ]
+    }
     assert Registration.objects.count() == 1
 
 
@@ -483,14 +488,17 @@ def test_registration_add_to_a_full_conference_needs_the_waiting_list_ticked(
     for _ in range(conference.capacity):
         register(conference)
 
-    refused = admin_client.post(register_url(conference), register_data())
+    page = admin_client.get(register_url(conference))
+    shown_full = page.context["form"]["shown_full"].value()
+    refused = admin_client.post(register_url(conference), register_data(shown_full=shown_full))
     waitlisted = admin_client.post(register_url(conference), register_data(waitlist="on"))
 
     registration = Registration.objects.get(email="aylin.demir@example.org")
     conference.refresh_from_db()
     assert refused.status_code == 200
     assert refused.context["form"].non_field_errors() == [
-        str(services.MESSAGES["conference_full_changed"])
+        "Die Konferenz ist ausgebucht. Setzen Sie den Haken bei „Warteliste“, um die Person auf "
+        "die Warteliste zu setzen."
     ]
     assert waitlisted.status_code == 302
     assert registration.status == Registration.Status.WAITLISTED
@@ -856,7 +864,9 @@ def test_cancel_action_asks_first_then_cancels_and_promotes_the_waiting_list(
     cancelled = register(conference, first_name="Aylin", last_name="Demir")
     for _ in range(conference.capacity - 1):
         register(conference)
-    waiting = register(conference, conference_known_full=True)
+    waiting = register(
+        conference, conference_known_full=True, first_name="Jonas", last_name="Weber"
+    )
 
     question = run_action(admin_client, "cancel", [cancelled])
     answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
@@ -870,8 +880,42 @@ def test_cancel_action_asks_first_then_cancels_and_promotes_the_waiting_list(
     assert waiting.status == Registration.Status.PENDING
     assert sent_kinds(cancelled)[-1] == SentEmail.Kind.CANCELLED
     assert sent_kinds(waiting)[-1] == SentEmail.Kind.SEAT_GRANTED
-    assert messages_of(answer) == [("success", "Storniert: Aylin Demir")]
+    assert messages_of(answer) == [
+        ("success", "Storniert: Aylin Demir"),
+        ("success", "1 Person von der Warteliste hat einen Konferenzplatz erhalten: Jonas Weber."),
+    ]
     assert seat_problems(conference) == []
+
+
+def test_cancel_action_names_who_got_the_freed_seat_in_a_workshop(
+    admin_client, conference, workshops, register
+):
+    workshop = workshops[0]
+    cancelled = register(conference, session_ids=[workshop], first_name="Aylin", last_name="Demir")
+    register(conference, session_ids=[workshop])
+    waiting = register(
+        conference,
+        session_ids=[workshop],
+        known_full_session_ids=[workshop],
+        first_name="Jonas",
+        last_name="Weber",
+    )
+
+    answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
+
+    assert waiting.bookings.get().status == SessionBooking.Status.BOOKED
+    assert messages_of(answer) == [
+        ("success", "Storniert: Aylin Demir"),
+        ("success", "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Jonas Weber."),
+    ]
+
+
+def test_cancel_action_without_anyone_waiting_names_nobody(admin_client, conference, register):
+    cancelled = register(conference, first_name="Aylin", last_name="Demir")
+
+    answer = run_action(admin_client, "cancel", [cancelled], confirmed="yes", notify="on")
+
+    assert messages_of(answer) == [("success", "Storniert: Aylin Demir")]
 
 
 def test_cancel_action_without_notice_sends_no_cancellation_mail(
@@ -1332,6 +1376,36 @@ def test_conference_form_raising_both_capacities_reports_each_kind_of_seat(
         "1 Person hat einen Platz in „Workshop Ankommen“ erhalten: Jonas Weber.",
     ]
     assert seat_problems(conference) == []
+
+
+def test_conference_capacity_raised_from_2_to_3_reports_the_conference_and_forum_seat_apart(
+    admin_client, register
+):
+    conference = ConferenceFactory(capacity=2)
+    forum = WorkshopFactory(conference=conference, title="Forum Arbeit", capacity=10)
+    register(conference, session_ids=[forum])
+    register(conference, session_ids=[forum])
+    waiting = register(
+        conference,
+        session_ids=[forum],
+        conference_known_full=True,
+        first_name="Aylin",
+        last_name="Demir",
+    )
+    url = admin_url(Conference, "change", conference.pk)
+    data = admin_form_data(admin_client.get(url))
+    data["capacity"] = "3"
+
+    response = admin_client.post(url, data, follow=True)
+
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.PENDING
+    assert waiting.bookings.get().status == SessionBooking.Status.BOOKED
+    # One person, one seat of each kind: never "2 Plätze". The last message is Django's own.
+    assert [str(m) for m in response.context["messages"]][:-1] == [
+        "1 Person von der Warteliste hat einen Konferenzplatz erhalten: Aylin Demir.",
+        "1 Person hat einen Platz in „Forum Arbeit“ erhalten: Aylin Demir.",
+    ]
 
 
 def test_session_capacity_raised_in_admin_names_who_got_a_seat_in_the_session(

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
 from exports.registry import all_exporters
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
-from tests.admin_helpers import admin_url
+from tests.admin_helpers import admin_form_data, admin_url
 from tests.factories import (
     ConferenceFactory,
     ConferenceSeriesFactory,
@@ -390,22 +390,58 @@ def test_organisers_cannot_delete_registrations(organiser_client, own):
     assert Registration.objects.filter(pk=own.registration.pk).exists()
 
 
-def test_speakers_are_shared_but_only_those_of_the_own_conferences_are_editable(
-    organiser_client, own, other
-):
-    newcomer = SpeakerFactory(last_name="Neu")
+def test_speakers_are_scoped_through_their_sessions(organiser, organiser_client, own, other):
+    shared = SessionSpeakerFactory(session=own.workshop, speaker__last_name="Geteilt").speaker
+    SessionSpeakerFactory(session=other.workshop, speaker=shared)
+    mine_unplaced = SpeakerFactory(last_name="NeuVonMir", created_by=organiser)
+    theirs_unplaced = SpeakerFactory(last_name="NeuVonAnderen", created_by=UserFactory())
+
     changelist = organiser_client.get(admin_url(Speaker, "changelist"))
     foreign = organiser_client.get(admin_url(Speaker, "change", other.speaker.pk))
     mine = organiser_client.get(admin_url(Speaker, "change", own.speaker.pk))
-    unused = organiser_client.get(admin_url(Speaker, "change", newcomer.pk))
-    delete = organiser_client.get(admin_url(Speaker, "delete", other.speaker.pk))
+    shared_page = organiser_client.get(admin_url(Speaker, "change", shared.pk))
+    unplaced = organiser_client.get(admin_url(Speaker, "change", mine_unplaced.pk))
+    delete_shared = organiser_client.get(admin_url(Speaker, "delete", shared.pk))
 
-    assert set(changelist.context["cl"].result_list) == {own.speaker, other.speaker, newcomer}
-    assert foreign.status_code == 200
-    assert foreign.context["has_change_permission"] is False
+    assert set(changelist.context["cl"].result_list) == {own.speaker, shared, mine_unplaced}
+    assert theirs_unplaced not in changelist.context["cl"].result_list
+    assert foreign.status_code == 404
     assert mine.context["has_change_permission"] is True
-    assert unused.context["has_change_permission"] is True
-    assert delete.status_code == 403
+    assert shared_page.context["has_change_permission"] is False
+    assert unplaced.context["has_change_permission"] is True
+    assert delete_shared.status_code == 403
+
+
+def test_a_speaker_added_in_the_admin_is_recorded_as_added_by_the_organiser(
+    organiser, organiser_client
+):
+    organiser_client.post(
+        admin_url(Speaker, "add"),
+        {"first_name": "Ada", "last_name": "Neu", "slug": "ada-neu"},
+    )
+
+    assert Speaker.objects.get(slug="ada-neu").created_by == organiser
+
+
+def test_a_session_of_the_own_conference_cannot_take_another_conferences_speaker(
+    organiser_client, own, other
+):
+    response = organiser_client.get(admin_url(Session, "change", own.workshop.pk))
+    data = admin_form_data(response)
+    data["roles-TOTAL_FORMS"] = str(int(data["roles-TOTAL_FORMS"]) + 1)
+    index = int(data["roles-TOTAL_FORMS"]) - 1
+    data.update(
+        {
+            f"roles-{index}-speaker": str(other.speaker.pk),
+            f"roles-{index}-role": "speaker",
+            f"roles-{index}-order": "1",
+        }
+    )
+
+    response = organiser_client.post(admin_url(Session, "change", own.workshop.pk), data)
+
+    assert response.status_code == 200
+    assert not own.workshop.roles.filter(speaker=other.speaker).exists()
 
 
 def test_conference_filters_offer_only_the_own_conferences(organiser, organiser_client, own, other):
