@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import public
+from . import public, views
 
 app_name = "checkin"
 
@@ -15,4 +15,16 @@ urlpatterns = [
     ),
     path("bescheinigung/pruefen/", public.verify, name="verify"),
     path("bescheinigung/pruefen/<str:code>/", public.verify, name="verify_code"),
+]
+
+urlpatterns += [
+    path("einlass/", views.index, name="index"),
+    path("einlass/anmelden/", views.DoorLoginView.as_view(), name="login"),
+    path("einlass/<slug:slug>/", views.page, name="page"),
+    path("einlass/<slug:slug>/scan/", views.api_scan, name="scan"),
+    path("einlass/<slug:slug>/einchecken/", views.api_admit, name="admit"),
+    path("einlass/<slug:slug>/zuruecknehmen/", views.api_undo, name="undo"),
+    path("einlass/<slug:slug>/suche/", views.api_search, name="search"),
+    path("einlass/<slug:slug>/zahlen/", views.api_counts, name="counts"),
+    path("einlass/<slug:slug>/vor-ort/", views.api_walk_in, name="walk_in"),
 ]
