@@ -4,6 +4,9 @@ public verification page. Both count wrong attempts against the rate limits of
 
 from __future__ import annotations
 
+import io
+
+import segno
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
@@ -15,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from registrations import ratelimit, services
 
 from .certificates import certificate_pdf
+from .codes import checkin_code_for
 from .models import Certificate
 from .rules import certificates_open, is_eligible_for_certificate
 
@@ -50,6 +54,30 @@ def certificate_download(request, public_id, token):
     response["Content-Disposition"] = content_disposition_header(
         True, f"teilnahmebescheinigung-{conference.slug}.pdf"
     )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+def checkin_code_svg(request, public_id, token):
+    """The person's check-in code as a QR code (SVG), for the manage page: shown at the door
+    on the phone instead of the printed badge. Only seat holders have one."""
+    registration = services.get_registration_by_token(public_id=public_id, token=token)
+    if registration is None:
+        limited = ratelimit.refusal(
+            request, group="token-ip", rate=settings.REGISTRATION_RATE_LIMIT_TOKEN_IP
+        )
+        if limited:
+            return limited
+        raise Http404(_("Dieser Link ist ungültig."))
+    if not registration.holds_seat:
+        raise Http404
+    buffer = io.BytesIO()
+    segno.make(checkin_code_for(registration), error="m", micro=False).save(
+        buffer, kind="svg", scale=6, border=2, title=_("Check-in-Code"), svgclass=None
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

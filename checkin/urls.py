@@ -13,6 +13,11 @@ urlpatterns = [
         public.certificate_download,
         name="certificate",
     ),
+    path(
+        "anmeldung/<uuid:public_id>/<str:token>/code.svg",
+        public.checkin_code_svg,
+        name="code",
+    ),
     path("bescheinigung/pruefen/", public.verify, name="verify"),
     path("bescheinigung/pruefen/<str:code>/", public.verify, name="verify_code"),
 ]

@@ -178,3 +178,38 @@ def test_certificate_notices_are_sent_once_to_those_who_came(
     )
     assert "/anmeldung/" in mail.outbox[0].body
     assert SentEmail.objects.filter(registration=came).count() == 1
+
+
+def test_manage_page_shows_the_check_in_code_as_a_qr_code(client):
+    from checkin.codes import checkin_code_for
+
+    registration = RegistrationFactory()
+    code_url = reverse(
+        "checkin:code", kwargs={"public_id": registration.public_id, "token": registration.token}
+    )
+
+    page = client.get(
+        reverse(
+            "registrations:manage",
+            kwargs={"public_id": registration.public_id, "token": registration.token},
+        )
+    ).content.decode()
+    svg = client.get(code_url)
+
+    assert code_url in page
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in svg.content
+    assert checkin_code_for(registration).encode() not in svg.content  # drawn, not written
+
+
+def test_no_check_in_code_without_a_seat(client):
+    registration = RegistrationFactory(status="waitlisted")
+
+    response = client.get(
+        reverse(
+            "checkin:code",
+            kwargs={"public_id": registration.public_id, "token": registration.token},
+        )
+    )
+
+    assert response.status_code == 404
