@@ -246,3 +246,22 @@ def test_door_service_scan_is_idempotent(conference):
 
     assert outcomes == ["ok", "already", "already"]
     assert json.dumps(door.counts(conference)) == '{"checked_in": 1, "expected": 1}'
+
+
+@pytest.mark.parametrize("people", [1, 15])
+def test_search_and_scan_queries_do_not_grow_with_people(
+    staff_client, conference, people, django_assert_max_num_queries
+):
+    for n in range(people):
+        RegistrationFactory(conference=conference, last_name=f"Kühne{n}")
+    person = RegistrationFactory(conference=conference, last_name="Zaeri")
+
+    with django_assert_max_num_queries(6):
+        found = staff_client.get(url("search", conference), {"q": "kuhne"}).json()
+    with django_assert_max_num_queries(16):
+        scanned = staff_client.post(
+            url("scan", conference), {"code": checkin_code_for(person)}
+        ).json()
+
+    assert len(found["results"]) == people
+    assert scanned["outcome"] == "ok"
