@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     # Before the admin's own URLs: the exports app mounts its download under /admin/.
     path("admin/", include("exports.urls")),
     path("admin/", admin.site.urls),
+    path("", include("checkin.urls")),
     path("", include("registrations.urls")),
     path("", include("conferences.urls")),
     prefix_default_language=False,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from checkin.certificates import bulk_certificates
+
 from .base import CSV, CSV_SEMICOLON, PDF, TABLE_FORMATS, XLSX, Export, base_filename, render_tables
 from .exporter import Exporter
 from .forms import (
@@ -14,8 +16,8 @@ from .forms import (
     SignInExportForm,
 )
 from .pdf.badges import badges
-from .pdf.certificates import certificates
 from .pdf.lists import catering_pdf, participant_list_pdf, sign_in_sheets
+from .pdf.tables import pdf_export
 from .tables import (
     CATERING_STATUSES,
     attendee_rows,
@@ -172,9 +174,11 @@ class Certificates(Exporter):
     verbose_name = _("Teilnahmebescheinigungen")
     formats = (PDF,)
     form_class = CertificateExportForm
-    links = ((_("PDF, eine Seite je bestätigter Person"), {}),)
+    links = ((_("PDF, eine Seite je anwesender Person"), {}),)
 
     def export(self, *, format, registration=None, **options) -> Export:
-        export, rows = certificates(conference=self.conference, registration=registration)
+        # Only those who came (checkin.rules); the run opens with a count of those left out.
+        data, rows = bulk_certificates(self.conference, registration)
         self.logger(format)(rows)
-        return export
+        suffix = f"-{registration.pk}" if registration is not None else ""
+        return pdf_export(data, f"teilnahmebescheinigungen-{self.conference.slug}{suffix}.pdf")

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from checkin.rules import eligible_for_certificate
 from registrations.models import Registration
 
 from .base import CSV, CSV_SEMICOLON, PDF, XLSX
@@ -138,5 +139,5 @@ class CertificateExportForm(ExportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration"].queryset = Registration.objects.filter(
-            conference=self.conference, status=Status.CONFIRMED
+            eligible_for_certificate(), conference=self.conference
         )

@@ -17,7 +17,7 @@ Import from here (`from registrations import services`); the modules are cut alo
 
 from .addresses import confirm_email_change, email_change_refusal
 from .consents import set_consents, withdraw_consent
-from .door import check_in, undo_check_in
+from .door import CheckIn, check_in, check_in_once, undo_check_in
 from .erasure import erase_registration, purge_finished_conferences, purge_registrations
 from .errors import MESSAGES, RegistrationError
 from .mailings import (
@@ -52,6 +52,7 @@ __all__ = [
     "MESSAGES",
     "MESSAGE_SUBJECT_MAX_LENGTH",
     "PARTICIPANT_FIELDS",
+    "CheckIn",
     "Counts",
     "Promotions",
     "RegistrationError",
@@ -61,6 +62,7 @@ __all__ = [
     "change_capacity",
     "change_sessions",
     "check_in",
+    "check_in_once",
     "confirm_email",
     "confirm_email_change",
     "confirmation_expired",
