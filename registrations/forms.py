@@ -6,14 +6,16 @@ Forms validate what a person typed; whether a seat is free is decided by `servic
 
 import time
 import unicodedata
+from dataclasses import dataclass
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.forms.renderers import Jinja2
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -27,6 +29,15 @@ from .services import PARTICIPANT_FIELDS
 from .session_forms import SessionChoiceMixin
 
 MULTILINE_FIELDS = {"accessibility_needs"}
+# The person's data in fieldsets (legend, fields), as the registration and manage pages show it.
+PARTICIPANT_SECTIONS = [
+    (_("Angaben zur Person"), ["salutation", "academic_title", "first_name", "last_name", "email"]),
+    (_("Organisation"), ["organisation", "position", "organisation_type", "region"]),
+]
+NEEDS_SECTION = (
+    _("Verpflegung und Barrierefreiheit"),
+    ["diet", "dietary_notes", "accessibility_needs"],
+)
 
 REQUIRED_MESSAGES = {
     "first_name": _("Bitte geben Sie Ihren Vornamen an."),
@@ -124,22 +135,11 @@ class ParticipantForm(forms.Form):
 
     def participant_layout(self, entry=str):
         """`entry(name)`: what the layout holds for a field (its name, or a layout object)."""
-        return [
-            Fieldset(
-                _("Angaben zur Person"),
-                *map(entry, ["salutation", "academic_title", "first_name", "last_name", "email"]),
-            ),
-            Fieldset(
-                _("Organisation"),
-                *map(entry, ["organisation", "position", "organisation_type", "region"]),
-            ),
-        ]
+        return [Fieldset(legend, *map(entry, names)) for legend, names in PARTICIPANT_SECTIONS]
 
     def needs_layout(self, entry=str):
-        return Fieldset(
-            _("Verpflegung und Barrierefreiheit"),
-            *map(entry, ["diet", "dietary_notes", "accessibility_needs"]),
-        )
+        legend, names = NEEDS_SECTION
+        return Fieldset(legend, *map(entry, names))
 
 
 def _helper(submit_label, *, css_class=""):
@@ -150,6 +150,49 @@ def _helper(submit_label, *, css_class=""):
     helper.attrs = {"novalidate": ""}
     helper.add_input(Submit("submit", submit_label, css_class=css_class))
     return helper
+
+
+# Django's Jinja2 form renderer draws the registration form's widgets from Django's own widget
+# templates in their Jinja2 version (the same HTML): 34,749 Python calls per page against 51,355
+# with the template language's widget templates (BENCHMARKS.md, issue 12, continued). One
+# instance, so that its template environment is built once per process.
+WIDGET_RENDERER = Jinja2()
+
+
+class BootstrapBoundField(forms.BoundField):
+    """A field that adds Bootstrap's `is-invalid` to its widget's classes when it has errors
+    (Django adds `aria-invalid` and `aria-describedby` itself)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            classes = attrs.get("class") or (widget or self.field.widget).attrs.get("class")
+            attrs["class"] = f"{classes} is-invalid" if classes else "is-invalid"
+        return attrs
+
+
+def add_bootstrap_classes(form):
+    """Bootstrap's class for each widget of `form`: what crispy's field templates added."""
+    for formfield in form.fields.values():
+        widget = formfield.widget
+        if widget.is_hidden:
+            continue
+        if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
+            css_class = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css_class = "form-select"
+        else:
+            css_class = "form-control"
+        widget.attrs["class"] = css_class
+
+
+@dataclass
+class FormSection:
+    """One fieldset of a form page: its legend, an optional introduction, its bound fields."""
+
+    legend: str
+    fields: list
+    intro: str = ""
 
 
 # --- Registration ------------------------------------------------------------------------------
@@ -195,6 +238,9 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
     """
 
     CONSENT_FIELDS = {"consent_privacy": Consent.Purpose.PRIVACY, **OPTIONAL_CONSENT_FIELDS}
+    # Rendered by registrations/_registration_form.html, field by field (registrations/_field.html).
+    bound_field_class = BootstrapBoundField
+    default_renderer = WIDGET_RENDERER
 
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
     website = forms.CharField(
@@ -214,24 +260,33 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         self.token_payload = None
         if not self.is_bound:
             self.initial["form_token"] = self.make_token(started=time.time())
-        self.helper = _helper(_("Verbindlich anmelden"))
-        self.helper.layout = Layout(
-            HTML(
-                format_html(
-                    '<p class="small">{}</p>',
-                    _(
-                        "Pflichtfelder sind mit * gekennzeichnet. Alle anderen Angaben sind "
-                        "freiwillig."
+        add_bootstrap_classes(self)
+
+    def sections(self):
+        """The fieldsets of the page in order (registrations/_registration_form.html)."""
+        sections = [
+            FormSection(legend, self.bound(names)) for legend, names in PARTICIPANT_SECTIONS
+        ]
+        if self.slots:
+            sections.append(
+                FormSection(
+                    _("Programm: Foren und Workshops"),
+                    self.bound(self.slot_field_names()),
+                    intro=_(
+                        "Wählen Sie je Zeitfenster einen Programmpunkt. Ist er ausgebucht, "
+                        "kommen Sie auf seine Warteliste und erhalten eine E-Mail, sobald ein "
+                        "Platz frei wird."
                     ),
                 )
-            ),
-            *self.participant_layout(),
-            *self._sessions_layout(),
-            self.needs_layout(),
-            Fieldset(_("Einwilligungen"), *self.CONSENT_FIELDS),
-            Div(Field(HONEYPOT_FIELD), css_class="visually-hidden", aria_hidden="true"),
-            "form_token",
-        )
+            )
+        sections += [
+            FormSection(NEEDS_SECTION[0], self.bound(NEEDS_SECTION[1])),
+            FormSection(_("Einwilligungen"), self.bound(self.CONSENT_FIELDS)),
+        ]
+        return sections
+
+    def bound(self, names):
+        return [self[name] for name in names]
 
     def _add_consent_fields(self):
         self.fields["consent_privacy"] = forms.BooleanField(
@@ -249,26 +304,6 @@ class RegistrationForm(SessionChoiceMixin, ParticipantForm):
         # The error summary names the field; the whole sentence of the label would be too long.
         self.fields["consent_privacy"].summary_label = _("Datenschutzhinweise")
         add_optional_consent_fields(self)
-
-    def _sessions_layout(self):
-        if not self.slots:
-            return []
-        return [
-            Fieldset(
-                _("Programm: Foren und Workshops"),
-                HTML(
-                    format_html(
-                        '<p class="small">{}</p>',
-                        _(
-                            "Wählen Sie je Zeitfenster einen Programmpunkt. Ist er ausgebucht, "
-                            "kommen Sie auf seine Warteliste und erhalten eine E-Mail, sobald ein "
-                            "Platz frei wird."
-                        ),
-                    )
-                ),
-                *self.slot_field_names(),
-            )
-        ]
 
     def refresh(self, conference, sessions):
         """Show the conference and its seats as they are now (`show_sessions`)."""
