@@ -219,6 +219,7 @@ def organisation_team():
     for module, step in (
         ("registrations.migrations.0004_organiser_group", "create_group"),
         ("registrations.migrations.0006_organiser_group_export_log", "add_permission"),
+        ("checkin.migrations.0002_organiser_group_door_staff", "add_permissions"),
     ):
         getattr(importlib.import_module(module), step)(apps, None)
     return Group.objects.get(name="Organisationsteam")
