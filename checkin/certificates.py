@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from conferences import site
 from conferences.models import Conference, Session
 from registrations.models import Registration, SessionBooking
 
@@ -43,7 +44,7 @@ class Page:
 
 def verification_url(code: str) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return f"{settings.SITE_URL}{reverse('checkin:verify_code', kwargs={'code': code})}"
+        return site.absolute_url(reverse("checkin:verify_code", kwargs={"code": code}))
 
 
 def sessions_with_door_attendance(conference: Conference) -> set[int]:

@@ -46,7 +46,8 @@ def test_check_deploy_warns_while_registration_is_open_without_a_privacy_notice(
     settings.SITE_URL = "https://tagung.example.org"
     out, err = StringIO(), StringIO()
 
-    call_command("check", deploy=True, stdout=out, stderr=err)
+    # Only our warning matters here; another check may be an error on a test machine.
+    call_command("check", deploy=True, fail_level="CRITICAL", stdout=out, stderr=err)
 
     output = out.getvalue() + err.getvalue()
     assert "conferences.W001" in output

@@ -634,26 +634,18 @@ def test_certificates_are_one_page_per_person_who_came_after_a_cover_note(
 
 
 def test_a_certificate_shows_a_long_name_in_full(conference):
-    RegistrationFactory(conference=conference, first_name=LONG_FIRST_NAME, last_name=LONG_LAST_NAME)
-
-    (page,) = pdf_pages(certificates(conference=conference).read())
-
-    assert f"{LONG_FIRST_NAME} {LONG_LAST_NAME}" in running_text(page)
-
-
-def test_a_certificate_wraps_an_arabic_organisation_in_reading_order(conference):
-    organisation = (
-        "جمعية الجالية العربية للثقافة والتعليم والاندماج في مدينة كاسل وضواحيها "
-        "ومنطقة شمال ولاية هيسن الاتحادية ورابطة المعلمين والأهالي"
+    person = RegistrationFactory(
+        conference=conference, first_name=LONG_FIRST_NAME, last_name=LONG_LAST_NAME
     )
-    words = organisation.split(" ")
-    RegistrationFactory(conference=conference, organisation=organisation)
+    services.check_in(registration=person)
 
-    (page,) = pdf_pages(certificates(conference=conference).read())
+    data = certificates(conference=conference, registration=person).read()
+    text = subprocess.run(
+        ["/usr/bin/pdftotext", "-raw", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
 
-    first, last = page.splitlines()[3:5]
-    assert pdf_text.visual(" ".join(words[:2])) in first
-    assert pdf_text.visual(" ".join(words[-2:])) in last
+    # The certificate (WeasyPrint) wraps the name over lines; every word of it is printed.
+    assert f"{LONG_FIRST_NAME} {LONG_LAST_NAME}" in " ".join(text.split()).replace("- ", "-")
 
 
 def test_a_single_certificate(conference, unicode_people):

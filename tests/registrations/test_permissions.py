@@ -150,6 +150,10 @@ def test_the_organisation_team_group_has_the_permissions_of_running_a_conference
             "conferences.view_conferenceseries",
             "conferences.view_topic",
             "conferences.view_legalpage",
+            "checkin.add_doorstaff",
+            "checkin.change_doorstaff",
+            "checkin.delete_doorstaff",
+            "checkin.view_doorstaff",
             "registrations.add_registration",
             "registrations.change_registration",
             "registrations.view_registration",
@@ -461,7 +465,7 @@ def test_organisers_do_not_see_users_and_groups(organiser_client):
     response = organiser_client.get(reverse("admin:index"))
 
     apps = sorted(app["app_label"] for app in response.context["app_list"])
-    assert apps == ["conferences", "registrations"]
+    assert apps == ["checkin", "conferences", "registrations"]
     assert organiser_client.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 
