@@ -5,6 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+import conferences.urls
+import exhibitors.urls
+
 admin.site.site_header = _("Tagungsbüro – Verwaltung")
 admin.site.site_title = _("Tagungsbüro")
 admin.site.index_title = _("Konferenzen organisieren")
@@ -17,7 +20,12 @@ urlpatterns += i18n_patterns(
     path("admin/", include("exports.urls")),
     path("admin/", admin.site.urls),
     path("", include("registrations.urls")),
-    path("", include("conferences.urls")),
+    path("", include("exhibitors.urls")),
+    # The Markt page belongs to the exhibitors app but is one of the conference's pages.
+    path(
+        "",
+        include((conferences.urls.urlpatterns + exhibitors.urls.directory_patterns, "conferences")),
+    ),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -20,7 +20,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from checkin.codes import checkin_code_for
-from conferences.models import Conference, Exhibitor, SessionSpeaker
+from conferences.models import Conference, SessionSpeaker
+from exhibitors.models import Exhibitor
 from registrations.models import Registration
 
 from ..base import Export

@@ -20,12 +20,12 @@ from django.utils import timezone
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor
 from registrations import services
 from registrations.models import Consent, Registration, SentEmail
 from seeds import loader
