@@ -12,12 +12,12 @@ from conferences.admin import OrganiserAdminForm
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor
 from tests.admin_helpers import (
     admin_form_data,
     admin_url,

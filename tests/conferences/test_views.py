@@ -16,13 +16,13 @@ from django.views.defaults import server_error
 from conferences.legal import current_privacy_version
 from conferences.models import (
     Conference,
-    Exhibitor,
     LegalPage,
     SessionSpeaker,
     Topic,
 )
 from conferences.rules import RegistrationState, registration_state
 from conferences.views import render_legal_text
+from exhibitors.models import Exhibitor
 from tests.factories import (
     ConferenceFactory,
     ConferenceSeriesFactory,
