@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from conferences.models import Conference
+from conferences.admin import OrganiserScopeMixin, VisibleConferenceListFilter
 from registrations import services
 from registrations.models import Registration
 
@@ -15,21 +15,12 @@ from .models import DoorStaff
 
 
 @admin.register(DoorStaff)
-class DoorStaffAdmin(admin.ModelAdmin):
+class DoorStaffAdmin(OrganiserScopeMixin, admin.ModelAdmin):
+    """Who checks people in at which conference; an organiser sees and gives only their own."""
+
+    conference_path = "conference"
     list_display = ("user", "conference")
-    list_filter = ("conference",)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(conference__in=Conference.objects.organised_by(request.user))
-        )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "conference":
-            kwargs["queryset"] = Conference.objects.organised_by(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    list_filter = (("conference", VisibleConferenceListFilter),)
 
 
 @admin.action(description=_("Als anwesend markieren"), permissions=("change",))

@@ -230,7 +230,9 @@ def organisation_team():
         for label, codenames in created.PERMISSIONS.items()
         for codename in codenames
     ]
+    door = importlib.import_module("checkin.migrations.0002_organiser_group_door_staff")
     wanted += [("registrations", "view_exportlog")] + [("exhibitors", c) for c in moved.NEW]
+    wanted += [("checkin", codename) for codename in door.CODENAMES]
     group, _ = Group.objects.get_or_create(name=created.GROUP)
     for label, codename in wanted:
         group.permissions.add(

@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from checkin.models import DoorStaff
 from conferences.admin import OrganiserScopeMixin
 from registrations.models import ExportLog, SentEmail
 from tests.admin_helpers import admin_url
@@ -28,6 +29,7 @@ from tests.factories import (
     RegistrationFactory,
     SessionBookingFactory,
     SessionSpeakerFactory,
+    UserFactory,
     WorkshopFactory,
 )
 
@@ -80,6 +82,7 @@ BUILDERS = {
     "consent": lambda w: ConsentFactory(registration=w.registration, text_version=f"F-{w.city}"),
     "sentemail": _sent_email,
     "exportlog": _export_log,
+    "doorstaff": lambda w: DoorStaff.objects.create(user=UserFactory(), conference=w.conference),
 }
 
 
