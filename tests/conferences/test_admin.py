@@ -211,7 +211,7 @@ PAGES = {
             "email",
             "phone",
             "website",
-            "status",
+            # no "status": it changes only through the review actions (the services)
             "stand",
             "staff_count",
             "needs_table",
