@@ -1,10 +1,10 @@
-"""What organisers publish: conferences, their programme, speakers and exhibitors.
+"""What organisers publish: conferences, their programme and speakers (exhibitors: `exhibitors`).
 
 Seat counters (`seats_taken`, `waitlist_count`) on Conference and Session are maintained only by
 `registrations.services`, inside transactions that lock the row first; a check constraint makes
 sure no counter ever exceeds its capacity, whatever the code above it does.
 
-Conference, Session and Exhibitor keep a change history (django-simple-history: who, when,
+Conference and Session keep a change history (django-simple-history: who, when,
 what). The counters are left out of it: the services change them with UPDATE statements, which
 history never sees, so a snapshot of them would show changes nobody made in that edit.
 """
@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -420,73 +419,6 @@ class SessionSpeaker(models.Model):
 
     def __str__(self):
         return f"{self.speaker} – {self.get_role_display()}"
-
-
-class Exhibitor(models.Model):
-    """A stand at the Markt der Möglichkeiten."""
-
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("Beworben")
-        ACCEPTED = "accepted", _("Zugesagt")
-        WAITLISTED = "waitlisted", _("Warteliste")
-        REJECTED = "rejected", _("Abgesagt")
-        WITHDRAWN = "withdrawn", _("Zurückgezogen")
-
-    conference = models.ForeignKey(
-        Conference,
-        verbose_name=_("Konferenz"),
-        on_delete=models.CASCADE,
-        related_name="exhibitors",
-    )
-    organisation = models.CharField(_("Organisation"), max_length=200)
-    project = models.CharField(_("Projekt"), max_length=200, blank=True)
-    description = models.TextField(_("Beschreibung"), blank=True)
-    topic = models.ForeignKey(
-        Topic,
-        verbose_name=_("Thema"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="exhibitors",
-    )
-    contact_name = models.CharField(_("Ansprechperson"), max_length=200)
-    email = models.EmailField(_("E-Mail"))
-    phone = models.CharField(_("Telefon"), max_length=50, blank=True)
-    website = models.URLField(_("Website"), blank=True)
-    stand = models.CharField(_("Standnummer"), max_length=20, blank=True)
-    needs_table = models.BooleanField(_("Tisch"), default=True)
-    needs_power = models.BooleanField(_("Stromanschluss"), default=False)
-    needs_pinboard = models.BooleanField(_("Stellwand"), default=False)
-    needs_space = models.BooleanField(
-        _("zusätzliche Fläche"), default=False, help_text=_("z. B. für Roll-ups oder Banner")
-    )
-    needs_notes = models.TextField(_("Weitere Bedarfe"), blank=True)
-    staff_count = models.PositiveSmallIntegerField(_("Personen am Stand"), default=1)
-    status = models.CharField(
-        _("Status"), max_length=20, choices=Status.choices, default=Status.APPLIED
-    )
-    created_at = models.DateTimeField(_("eingegangen"), auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("Ausstellende Organisation")
-        verbose_name_plural = _("Markt der Möglichkeiten")
-        ordering = ["conference", "stand", "organisation"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("stand"),
-                "conference",
-                condition=~Q(stand=""),
-                name="exhibitor_stand_unique_per_conference",
-                violation_error_message=_(
-                    "Diese Standnummer ist in dieser Konferenz bereits vergeben."
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        return self.organisation
 
 
 # Legal pages live in their own module; importing them here registers them with this app's models.

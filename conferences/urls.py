@@ -26,11 +26,6 @@ urlpatterns = [
         name="session_ics",
     ),
     path("konferenz/<slug:slug>/referierende/", views.SpeakerListView.as_view(), name="speakers"),
-    path(
-        "konferenz/<slug:slug>/markt-der-moeglichkeiten/",
-        views.ExhibitorListView.as_view(),
-        name="exhibitors",
-    ),
     path("referierende/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker"),
     path(
         "impressum/",

@@ -1,4 +1,5 @@
-"""Public pages: conferences, programme, speakers, Markt der Möglichkeiten, iCalendar, legal texts.
+"""Public pages: conferences, programme, speakers, iCalendar, legal texts (the Markt der
+Möglichkeiten is the `exhibitors` app's).
 
 Drafts are visible to superusers and to the staff who organise them (preview) and a 404 to
 everyone else. Nothing here reads registrations, so no page can reveal a participant. Every page
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from itertools import groupby
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.templatetags.static import static
@@ -26,12 +27,10 @@ from django.views.generic import TemplateView, View
 from . import ics
 from .models import (
     Conference,
-    Exhibitor,
     LegalPage,
     Session,
     SessionSpeaker,
     Speaker,
-    Topic,
 )
 from .rules import registration_state
 
@@ -282,10 +281,9 @@ class ConferenceDetailView(ConferenceMixin, TemplateView):
                 has_speakers=Exists(
                     SessionSpeaker.objects.filter(session__conference=OuterRef("pk"))
                 ),
+                # Through the relation of the exhibitors app (this app never imports it).
                 has_exhibitors=Exists(
-                    Exhibitor.objects.filter(
-                        conference=OuterRef("pk"), status=Exhibitor.Status.ACCEPTED
-                    )
+                    Conference.objects.filter(pk=OuterRef("pk"), exhibitors__status="accepted")
                 ),
             )
         )
@@ -383,35 +381,6 @@ class SpeakerDetailView(TemplateView):
             # Not (yet) in any programme the visitor may see: no page of their own either.
             raise Http404
         return super().get_context_data(speaker=speaker, roles=roles, **kwargs)
-
-
-class ExhibitorListView(ConferenceMixin, TemplateView):
-    template_name = "conferences/exhibitor_list.html"
-    conference_nav = "exhibitors"
-
-    def get_context_data(self, **kwargs):
-        accepted = Q(
-            exhibitors__conference=self.conference,
-            exhibitors__status=Exhibitor.Status.ACCEPTED,
-        )
-        topics = list(Topic.objects.filter(accepted).annotate(exhibitor_count=Count("exhibitors")))
-        selected = next((t for t in topics if t.slug == self.request.GET.get("thema")), None)
-        exhibitors = Exhibitor.objects.filter(
-            conference=self.conference, status=Exhibitor.Status.ACCEPTED
-        ).select_related("topic")
-        if selected:
-            exhibitors = exhibitors.filter(topic=selected)
-        exhibitors = sorted(
-            exhibitors,
-            key=lambda e: (not e.stand, natural_key(e.stand), e.organisation.casefold()),
-        )
-        return super().get_context_data(
-            exhibitors=exhibitors,
-            topics=topics,
-            selected_topic=selected,
-            total=sum(t.exhibitor_count for t in topics),
-            **kwargs,
-        )
 
 
 class CalendarResponseMixin:

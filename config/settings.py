@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "seeds",
     "exports",  # EXPORTS (issue 12): the exports app
     "checkin",  # EXPORTS (issue 12): check-in codes
+    "exhibitors",
 ]
 
 MIDDLEWARE = [

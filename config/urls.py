@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+import conferences.urls
+import exhibitors.urls
 from conferences.views import favicon
 
 admin.site.site_header = _("Tagungsbüro – Verwaltung")
@@ -21,7 +23,12 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("checkin.urls")),
     path("", include("registrations.urls")),
-    path("", include("conferences.urls")),
+    path("", include("exhibitors.urls")),
+    # The Markt page belongs to the exhibitors app but is one of the conference's pages.
+    path(
+        "",
+        include((conferences.urls.urlpatterns + exhibitors.urls.directory_patterns, "conferences")),
+    ),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -29,12 +29,12 @@ from conferences.legal import LegalPage
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor, Market
 from registrations.models import Registration
 
 from .demo_registrations import seed_registrations
@@ -290,7 +290,27 @@ def _create_conference(document, entry, values, where, run):
         )
         topic = _topic(exhibitor_entry.get("topic"), exhibitor_where, run)
         _create(Exhibitor(conference=conference, topic=topic, **values), exhibitor_where, run)
+    if conference.exhibitors.exists():
+        _create_market(conference, where, run)
     return conference
+
+
+def _create_market(conference, where, run):
+    """A conference with exhibitors has a market: applications until a week before, two stands
+    more than accepted (a free stand to offer), the counter matching the accepted exhibitors."""
+    accepted = conference.exhibitors.filter(status=Exhibitor.Status.ACCEPTED).count()
+    closes_at = conference.starts_at - timedelta(days=7)
+    _create(
+        Market(
+            conference=conference,
+            opens_at=closes_at - timedelta(days=60),
+            closes_at=closes_at,
+            stands=accepted + 2,
+            stands_taken=accepted,
+        ),
+        where,
+        run,
+    )
 
 
 def _create_session(conference, first_day, entry, where, run):

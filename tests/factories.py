@@ -10,12 +10,12 @@ from django.utils import timezone
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor
 from registrations.models import Consent, Registration, SessionBooking
 
 
@@ -212,17 +212,33 @@ def bulk_registrations(conference, count, *, sessions=(), consents=(), start=0, 
 
 def organisation_team():
     """The "Organisationsteam" group as its migrations create it. A transactional test that ran
-    before may have flushed it, so the (idempotent) migration steps run again here."""
+    before may have flushed it, so its grants are given again here (with the exhibitor
+    permissions where the exhibitors app's migration moved them)."""
     from django.apps import apps
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
 
-    for module, step in (
-        ("registrations.migrations.0004_organiser_group", "create_group"),
-        ("registrations.migrations.0006_organiser_group_export_log", "add_permission"),
-        ("checkin.migrations.0002_organiser_group_door_staff", "add_permissions"),
-    ):
-        getattr(importlib.import_module(module), step)(apps, None)
-    return Group.objects.get(name="Organisationsteam")
+    group = Group.objects.filter(name="Organisationsteam").first()
+    if group is not None and group.permissions.exists():
+        return group
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    created = importlib.import_module("registrations.migrations.0004_organiser_group")
+    moved = importlib.import_module("exhibitors.migrations.0005_content_types_and_group")
+    wanted = [
+        ("exhibitors" if codename.endswith("_exhibitor") else label, codename)
+        for label, codenames in created.PERMISSIONS.items()
+        for codename in codenames
+    ]
+    door = importlib.import_module("checkin.migrations.0002_organiser_group_door_staff")
+    wanted += [("registrations", "view_exportlog")] + [("exhibitors", c) for c in moved.NEW]
+    wanted += [("checkin", codename) for codename in door.CODENAMES]
+    group, _ = Group.objects.get_or_create(name=created.GROUP)
+    for label, codename in wanted:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=label, codename=codename)
+        )
+    return group
 
 
 class OrganiserFactory(UserFactory):

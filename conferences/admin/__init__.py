@@ -1,8 +1,9 @@
-"""Organiser admin for what organisers publish: conferences, their programme, speakers, exhibitors.
+"""Organiser admin for what organisers publish: conferences, their programme, speakers.
 
 One module per part: `scope` (who sees what), `history` (Änderungsverlauf), `forms` and `seats`
 (building blocks the registrations admin uses too), `conferences`, `sessions`, `speakers`,
-`exhibitors`, `legal`. Importing this package registers the admins of this app; the admins of
+`legal` (the exhibitors' admin lives in `exhibitors`). Importing this package registers the
+admins of this app; the admins of
 Conference and Session are defined here and registered once, extended, by `registrations.admin`
 (a changed capacity goes to the waiting list, and this app never imports registrations).
 
@@ -19,7 +20,7 @@ Invariants kept here:
   a revert would write seat counters and states past the services.
 """
 
-from . import conferences, exhibitors, legal, sessions, speakers
+from . import conferences, legal, sessions, speakers
 from .conferences import BaseConferenceAdmin
 from .forms import FieldsetsWithRestMixin, OrganiserAdminForm
 from .history import HistoryAdmin
@@ -41,7 +42,6 @@ __all__ = [
     "ScopedChoicesMixin",
     "VisibleConferenceListFilter",
     "conferences",
-    "exhibitors",
     "legal",
     "sessions",
     "speakers",

@@ -19,7 +19,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from checkin.codes import checkin_code_for
-from conferences.models import Conference, Exhibitor, SessionSpeaker
+from conferences.models import Conference, SessionSpeaker
+from exhibitors.models import Exhibitor
 from registrations.models import Registration
 
 from ..base import Export

@@ -12,12 +12,12 @@ from conferences.admin import OrganiserAdminForm
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor
 from tests.admin_helpers import (
     admin_form_data,
     admin_url,
@@ -211,7 +211,7 @@ PAGES = {
             "email",
             "phone",
             "website",
-            "status",
+            # no "status": it changes only through the review actions (the services)
             "stand",
             "staff_count",
             "needs_table",

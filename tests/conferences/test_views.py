@@ -16,13 +16,13 @@ from django.views.defaults import server_error
 from conferences.legal import current_privacy_version
 from conferences.models import (
     Conference,
-    Exhibitor,
     LegalPage,
     SessionSpeaker,
     Topic,
 )
 from conferences.rules import RegistrationState, registration_state
 from conferences.views import render_legal_text
+from exhibitors.models import Exhibitor
 from tests.factories import (
     ConferenceFactory,
     ConferenceSeriesFactory,
@@ -556,14 +556,23 @@ def test_exhibitor_directory_shows_accepted_stands_only_and_filters_by_topic(cli
     filtered = _text(client.get(url, {"thema": language.slug}))
 
     organisations = r"Sprachmittlung e\. V\.|Jobcenter|Ohne Stand|Status \w+"
+    # The directory, then the plain stand list by stand number (A2 before A10).
     assert re.findall(organisations, everything) == [
         "Jobcenter",
         "Sprachmittlung e. V.",
         "Ohne Stand",
+        "Jobcenter",
+        "Sprachmittlung e. V.",
     ]
     assert "Stand A2" in everything
     assert "Stand A10" in everything
-    assert re.findall(organisations, filtered) == ["Sprachmittlung e. V.", "Ohne Stand"]
+    # The topic narrows the directory; the stand list below it stays whole.
+    assert re.findall(organisations, filtered) == [
+        "Sprachmittlung e. V.",
+        "Ohne Stand",
+        "Jobcenter",
+        "Sprachmittlung e. V.",
+    ]
     assert "2 Stände zum Thema „Sprache und Bildung“" in filtered
 
 

@@ -8,6 +8,7 @@ reason it is global on purpose. A newly registered model that is neither fails
 `test_every_registered_model_is_scoped_or_global_on_purpose`.
 """
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -16,9 +17,11 @@ from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from checkin.models import DoorStaff
 from conferences.admin import OrganiserScopeMixin
+from exhibitors.models import ExhibitorEmail, Market
 from registrations.models import ExportLog, SentEmail
 from tests.admin_helpers import admin_url
 from tests.factories import (
@@ -83,6 +86,19 @@ BUILDERS = {
     "sentemail": _sent_email,
     "exportlog": _export_log,
     "doorstaff": lambda w: DoorStaff.objects.create(user=UserFactory(), conference=w.conference),
+    "market": lambda w: Market.objects.create(
+        conference=w.conference,
+        opens_at=timezone.now(),
+        closes_at=timezone.now() + timedelta(days=7),
+        stands=5,
+        max_staff_per_stand=3,
+    ),
+    "exhibitoremail": lambda w: ExhibitorEmail.objects.create(
+        exhibitor=ExhibitorFactory(conference=w.conference, organisation=f"Verein {w.city}"),
+        to=f"stand.{w.city.lower()}@example.org",
+        subject=f"Ihre Standanmeldung in {w.city}",
+        kind=ExhibitorEmail.Kind.choices[0][0],
+    ),
 }
 
 

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from conferences.models import Conference, Exhibitor, LegalPage, Session, Speaker
+from conferences.models import Conference, LegalPage, Session, Speaker
+from exhibitors.models import Exhibitor
 from exports.registry import all_exporters
 from registrations.models import Consent, ExportLog, Registration, SentEmail, SessionBooking
 from tests.admin_helpers import admin_form_data, admin_url
@@ -143,10 +144,15 @@ def test_the_organisation_team_group_has_the_permissions_of_running_a_conference
             "conferences.add_speaker",
             "conferences.change_speaker",
             "conferences.view_speaker",
-            "conferences.add_exhibitor",
-            "conferences.change_exhibitor",
-            "conferences.delete_exhibitor",
-            "conferences.view_exhibitor",
+            "exhibitors.add_exhibitor",
+            "exhibitors.change_exhibitor",
+            "exhibitors.delete_exhibitor",
+            "exhibitors.view_exhibitor",
+            "exhibitors.view_exhibitorstaff",
+            "exhibitors.view_exhibitoremail",
+            "exhibitors.add_market",
+            "exhibitors.change_market",
+            "exhibitors.view_market",
             "conferences.view_conferenceseries",
             "conferences.view_topic",
             "conferences.view_legalpage",
@@ -465,7 +471,7 @@ def test_organisers_do_not_see_users_and_groups(organiser_client):
     response = organiser_client.get(reverse("admin:index"))
 
     apps = sorted(app["app_label"] for app in response.context["app_list"])
-    assert apps == ["checkin", "conferences", "registrations"]
+    assert apps == ["checkin", "conferences", "exhibitors", "registrations"]
     assert organiser_client.get(reverse("admin:auth_user_changelist")).status_code == 403
 
 

@@ -21,12 +21,12 @@ from conferences.legal import LegalPage, PrivacyNotice, privacy_notice_state
 from conferences.models import (
     Conference,
     ConferenceSeries,
-    Exhibitor,
     Session,
     SessionSpeaker,
     Speaker,
     Topic,
 )
+from exhibitors.models import Exhibitor
 from registrations import services
 from registrations.models import Consent, Registration, SentEmail, SessionBooking
 from seeds import loader
