@@ -239,7 +239,17 @@ class ConferenceMixin:
     conference_nav = None
 
     def get_conference_queryset(self):
-        return Conference.objects.visible_to(self.request.user).select_related("series")
+        return (
+            Conference.objects.visible_to(self.request.user)
+            .select_related("series")
+            # The Markt tab shows only where the exhibitors app set up a market (through its
+            # relation: this app never imports it).
+            .annotate(
+                has_market=Exists(
+                    Conference.objects.filter(pk=OuterRef("pk"), market__isnull=False)
+                )
+            )
+        )
 
     @cached_property
     def conference(self):

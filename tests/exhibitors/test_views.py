@@ -17,6 +17,7 @@ from exhibitors import services
 from exhibitors.forms import FORM_TOKEN_SALT, MAX_LOGO_BYTES, NO_SVG, NOT_AN_IMAGE
 from exhibitors.models import Exhibitor
 from tests.exhibitors.conftest import MarketFactory, application
+from tests.factories import ConferenceFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -274,3 +275,14 @@ def test_directory_shows_accepted_exhibitors_logo_and_the_stand_list_by_number(c
     assert re.findall(r">(Org \d+)</a>", stand_list) == ["Org 2", "Org 10"]
     assert "Under review" not in html
     assert 'href="/konferenz/' in html and "stand-anmelden" in html
+
+
+def test_the_markt_tab_shows_only_for_a_conference_with_a_market(client, market):
+    without = ConferenceFactory()
+    markt = "Markt der Möglichkeiten</a>"
+
+    with_market = client.get(market.conference.get_absolute_url()).content.decode()
+    without_market = client.get(without.get_absolute_url()).content.decode()
+
+    assert markt in with_market
+    assert markt not in without_market
