@@ -21,7 +21,8 @@ Seat invariants kept by the services (and checked by `services.recount_seats`):
 Registration, SessionBooking and Consent keep a change history (django-simple-history): every
 save records who (the logged-in user of the request, None for the system), when and what. The
 token never enters it. Rows written with `bulk_create` or `update()` are not recorded.
-`checked_in_at` is set by `registrations.services.check_in` and `check_in_once` (the door page, organisers).
+`checked_in_at` is set by `registrations.services.check_in` and `check_in_once` (the door page
+and organisers).
 """
 
 import secrets
